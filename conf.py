@@ -1,0 +1,67 @@
+"""Sphinx configuration for the Bone and Soft Tissue Oncology protocol handbook.
+
+Thin on purpose: MyST settings come from protokit.settings (the checker parses
+with the very same settings), behaviour lives in the protokit extension.
+"""
+
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parent / "tools"))
+
+from protokit import settings  # noqa: E402
+
+project = "Bone and Soft Tissue Oncology protocol handbook"
+# A short title: the theme's navbar overlaps a long one.
+html_title = "BST Oncology Handbook"
+author = "Bone and Soft Tissue Oncology Department"
+copyright = "Bone and Soft Tissue Oncology Department"  # noqa: A001 - Sphinx's name
+language = "en"
+
+extensions = [
+    "myst_parser",
+    "sphinx_design",
+    "sphinxcontrib.mermaid",
+    "protokit.sphinxext",
+]
+
+# Markdown only, and only the page folders: a root conf.py would otherwise read
+# README.md, .venv, node_modules and .pytest_cache.
+source_suffix = {".md": "markdown"}
+root_doc = "index"
+include_patterns = ["index.md", "handbook/**", "protocols/**"]
+exclude_patterns = ["_build", ".venv", "node_modules", ".cache", "tests", "**/.*"]
+
+# Strictness: the Makefile passes -n -W --keep-going; nitpicky here too so that a
+# plain sphinx-build run reports the same broken references.
+nitpicky = True
+
+# MyST: shared with the checker.
+myst_enable_extensions = settings.MYST_ENABLE_EXTENSIONS
+myst_heading_anchors = settings.MYST_HEADING_ANCHORS
+myst_fence_as_directive = settings.MYST_FENCE_AS_DIRECTIVE
+
+# Mermaid is served from the built site (copied from node_modules by protokit),
+# never from a CDN: the intranet has no internet.
+mermaid_use_local = "mermaid/mermaid.esm.min.mjs"
+mermaid_version = ""
+mermaid_init_config = {"startOnLoad": False, "securityLevel": "strict"}
+# The default fullscreen glyph has no font on Debian's Chromium; print and
+# phone readers need the diagram inline anyway.
+mermaid_fullscreen = False
+
+html_theme = "pydata_sphinx_theme"
+html_static_path = []
+html_last_updated_fmt = None
+html_copy_source = False
+html_show_sourcelink = False
+html_theme_options = {
+    "navigation_with_keys": False,
+    "show_toc_level": 2,
+    "navbar_align": "left",
+    "footer_start": ["copyright"],
+    "footer_end": [],
+    "secondary_sidebar_items": ["page-toc"],
+    "icon_links": [],
+}
+html_sidebars = {"**": ["sidebar-nav-bs"]}

@@ -1,0 +1,5 @@
+"""``python -m protokit``: run the checker."""
+
+from .cli import entry
+
+entry()

@@ -1,0 +1,190 @@
+"""The checking engine: discover files, parse each once, build the index, run the rules."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import os
+import pickle
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import mermaid
+from .findings import Finding
+from .index import Index
+from .model import Document
+from .parse import parse_bytes
+from .rules import Rule, all_rules
+from .rules.diagrams import diagram_path
+from .schema import Schema, default_schema, load_schema
+from .settings import DIAGRAM_DIR, PAGE_DIRS, SCHEMA_FILE
+
+#: The parse modules; a change to any of them invalidates the document cache.
+_PARSE_MODULES = ("parse.py", "model.py", "frontmatter.py", "settings.py")
+
+
+def today() -> dt.date:
+    """The checking date: ``SOURCE_DATE_EPOCH`` when set (reproducible builds), else today."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if epoch and epoch.isdigit():
+        return dt.datetime.fromtimestamp(int(epoch), dt.timezone.utc).date()
+    return dt.date.today()
+
+
+def discover(root: Path) -> tuple[list[str], set[str]]:
+    """Return the page paths (``index.md``, ``handbook/``, ``protocols/``) and diagram files."""
+    pages = ["index.md"] if (root / "index.md").is_file() else []
+    for folder in PAGE_DIRS:
+        pages += [p.relative_to(root).as_posix() for p in (root / folder).rglob("*.md")]
+    diagrams = {p.relative_to(root).as_posix() for p in (root / DIAGRAM_DIR).rglob("*.mmd")}
+    return sorted(pages), diagrams
+
+
+class DocumentCache:
+    """Parsed documents keyed by path and content hash (a re-check parses only edits)."""
+
+    def __init__(self, root: Path, enabled: bool = True):
+        self.file = root / ".cache" / "protokit" / "documents.pickle"
+        self.enabled = enabled
+        here = Path(__file__).parent
+        self.version = hashlib.sha256(b"".join((here / m).read_bytes() for m in _PARSE_MODULES)).hexdigest()
+        self.entries: dict[str, tuple[str, Document]] = {}
+        self.dirty = False
+        if enabled:
+            try:
+                with self.file.open("rb") as fh:
+                    version, entries = pickle.load(fh)
+                if version == self.version:
+                    self.entries = entries
+            except Exception:  # noqa: BLE001 - any unreadable cache is simply rebuilt
+                self.entries = {}
+
+    def get(self, path: str, data: bytes) -> Document:
+        digest = hashlib.sha256(data).hexdigest()
+        hit = self.entries.get(path)
+        if hit and hit[0] == digest:
+            return hit[1]
+        doc = parse_bytes(path, data)
+        self.entries[path] = (digest, doc)
+        self.dirty = True
+        return doc
+
+    def save(self, keep: Iterable[str]) -> None:
+        keep = set(keep)
+        if not self.enabled or not (self.dirty or set(self.entries) - keep):
+            return
+        entries = {k: v for k, v in self.entries.items() if k in keep}
+        try:
+            self.file.parent.mkdir(parents=True, exist_ok=True)
+            tmp = self.file.with_suffix(".tmp")
+            with tmp.open("wb") as fh:
+                pickle.dump((self.version, entries), fh, protocol=pickle.HIGHEST_PROTOCOL)
+            tmp.replace(self.file)
+        except OSError:
+            pass  # a read-only checkout still gets correct results
+
+
+def load_documents(root: Path, pages: list[str], use_cache: bool = True) -> list[Document]:
+    """Parse every page once (from the cache when unchanged)."""
+    cache = DocumentCache(root, use_cache)
+    docs = []
+    for rel in pages:
+        try:
+            data = (root / rel).read_bytes()
+        except OSError as exc:
+            from .model import Defect
+
+            docs.append(Document(rel, "", None, defects=(Defect("unreadable", 1, 1, exc.strerror or str(exc)),)))
+            continue
+        docs.append(cache.get(rel, data))
+    cache.save(pages)
+    return docs
+
+
+@dataclass
+class Context:
+    """What rules may ask: the schema, the index, the date, diagram sources and verdicts."""
+
+    root: Path
+    schema: Schema
+    index: Index
+    today: dt.date
+    release: bool = False
+    verdicts: dict[str, mermaid.Verdict] = field(default_factory=dict)
+    mermaid_problem: str | None = None
+    _texts: dict[str, str | None] = field(default_factory=dict)
+
+    def diagram_text(self, path: str) -> str | None:
+        """The text of a diagram file (None when missing or unreadable)."""
+        if path not in self._texts:
+            try:
+                self._texts[path] = (self.root / path).read_text(encoding="utf-8")
+            except (OSError, UnicodeDecodeError, ValueError):
+                self._texts[path] = None
+        return self._texts[path]
+
+    def mermaid_verdict(self, source: str) -> mermaid.Verdict | None:
+        return self.verdicts.get(source)
+
+    def validate_diagrams(self, docs: Iterable[Document], use_cache: bool = True) -> None:
+        """Parse every diagram of ``docs`` with mermaid, in one batch."""
+        sources = []
+        for doc in docs:
+            for d in doc.diagrams:
+                path = diagram_path(doc, d)
+                text = self.diagram_text(path) if path else d.source
+                if text is not None:
+                    sources.append(text)
+        if not sources:
+            return
+        try:
+            self.verdicts = mermaid.validate(sources, self.root, use_cache)
+        except (mermaid.MermaidUnavailable, OSError, ValueError) as exc:
+            self.mermaid_problem = str(exc)
+
+
+def project_schema(root: Path) -> Schema:
+    """The schema of a handbook tree: its own file, else this repository's."""
+    path = root / SCHEMA_FILE
+    return load_schema(path) if path.is_file() else default_schema()
+
+
+def make_context(root: Path, docs: list[Document], diagram_files: set[str], *, release: bool = False,
+                 on: dt.date | None = None, schema: Schema | None = None) -> Context:
+    """Build the index and the context the rules run in."""
+    schema = schema or project_schema(root)
+    return Context(root, schema, Index.build(docs, diagram_files), on or today(), release)
+
+
+def run_rules(ctx: Context, rules: list[Rule], only: set[str] | None = None) -> list[Finding]:
+    """Run the rules; ``only`` limits reported findings to these paths."""
+    findings: list[Finding] = []
+    for r in rules:
+        if r.scope == "project":
+            for path, line, col, message in r.func(ctx):
+                findings.append(r.finding(path, line, col, message, ctx.release))
+            continue
+        for doc in ctx.index.docs.values():
+            if only is not None and doc.path not in only:
+                continue
+            if r.scope == "protocol" and not doc.is_protocol:
+                continue
+            for line, col, message in r.func(doc, ctx):
+                findings.append(r.finding(doc.path, line, col, message, ctx.release))
+    if only is not None:  # project rules see everything; report only what was asked
+        findings = [f for f in findings if f.path in only or f.path == DIAGRAM_DIR]
+    return sorted(set(findings))
+
+
+def check_tree(root: Path, rules: list[Rule] | None = None, *, only: set[str] | None = None,
+               release: bool = False, on: dt.date | None = None, use_cache: bool = True) -> list[Finding]:
+    """Check a handbook tree and return its findings, sorted."""
+    rules = all_rules() if rules is None else rules
+    pages, diagram_files = discover(root)
+    docs = load_documents(root, pages, use_cache)
+    ctx = make_context(root, docs, diagram_files, release=release, on=on)
+    if any(r.code.startswith("P4") for r in rules):
+        wanted = [d for d in docs if only is None or d.path in only]
+        ctx.validate_diagrams(wanted, use_cache)
+    return run_rules(ctx, rules, only)

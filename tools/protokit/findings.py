@@ -1,0 +1,61 @@
+"""Findings: the one place the line format ``path:line:col: CODE message [name]`` exists."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass
+
+#: Where the rule reference lives in the built handbook (linked from JSON output).
+RULES_URL = "handbook/rules.html#{anchor}"
+
+
+@dataclass(frozen=True, order=True)
+class Finding:
+    """A rule's verdict on one place in one file."""
+
+    path: str
+    line: int
+    col: int
+    code: str
+    message: str
+    rule: str
+    severity: str = "error"
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}:{self.col}: {self.code} {self.message} [{self.rule}]"
+
+    @property
+    def url(self) -> str:
+        """The rule's entry in the handbook's rule reference."""
+        return RULES_URL.format(anchor=f"{self.code.lower()}-{self.rule}")
+
+    def as_json(self) -> dict:
+        """Fields for ``--format json``. Fields are only ever added, never renamed."""
+        return asdict(self) | {"url": self.url}
+
+
+def format_text(findings: list[Finding]) -> str:
+    return "".join(f"{f}\n" for f in findings)
+
+
+def format_json(findings: list[Finding]) -> str:
+    return json.dumps([f.as_json() for f in findings], indent=2, sort_keys=True) + "\n"
+
+
+def _gh_escape(text: str) -> str:
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def format_github(findings: list[Finding]) -> str:
+    """GitHub Actions workflow commands: annotations on the changed lines."""
+    out = []
+    for f in findings:
+        level = "error" if f.severity == "error" else "warning"
+        out.append(
+            f"::{level} file={f.path},line={f.line},col={f.col},"
+            f"title={f.code} {f.rule}::{_gh_escape(f.message)}\n"
+        )
+    return "".join(out)
+
+
+FORMATS = {"text": format_text, "json": format_json, "github": format_github}

@@ -1,0 +1,75 @@
+"""Read YAML front matter strictly: duplicate keys rejected, key lines kept.
+
+Timestamps are not resolved implicitly, so dates arrive as strings and the
+checker can say exactly what is wrong with one instead of YAML raising.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import yaml
+
+from .model import Defect
+
+_TIMESTAMP = "tag:yaml.org,2002:timestamp"
+
+
+class _Loader(yaml.CSafeLoader if hasattr(yaml, "CSafeLoader") else yaml.SafeLoader):
+    yaml_implicit_resolvers = {
+        first: [r for r in resolvers if r[0] != _TIMESTAMP]
+        for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+    }
+
+
+def _walk_mappings(node: yaml.Node, offset: int, out: list[Defect]) -> None:
+    if isinstance(node, yaml.MappingNode):
+        seen: set[Any] = set()
+        for key, value in node.value:
+            if isinstance(key, yaml.ScalarNode):
+                if key.value in seen:
+                    out.append(
+                        Defect(
+                            "duplicate-key",
+                            key.start_mark.line + offset,
+                            key.start_mark.column + 1,
+                            key.value,
+                        )
+                    )
+                seen.add(key.value)
+            _walk_mappings(value, offset, out)
+    elif isinstance(node, yaml.SequenceNode):
+        for item in node.value:
+            _walk_mappings(item, offset, out)
+
+
+def load(text: str, first_line: int) -> tuple[Any, dict[str, int], list[Defect]]:
+    """Load front matter whose first content line is ``first_line`` (1-based).
+
+    Returns the data (None when unreadable), the line of each top-level key,
+    and defects (YAML errors, duplicate keys). Never raises.
+    """
+    defects: list[Defect] = []
+    loader = _Loader(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return None, {}, defects
+        _walk_mappings(node, first_line, defects)
+        lines: dict[str, int] = {}
+        if isinstance(node, yaml.MappingNode):
+            for key, _ in node.value:
+                if isinstance(key, yaml.ScalarNode):
+                    lines.setdefault(key.value, key.start_mark.line + first_line)
+        return loader.construct_document(node), lines, defects
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + first_line if mark else first_line
+        col = mark.column + 1 if mark else 1
+        problem = exc.problem or exc.context or "invalid YAML"
+        defects.append(Defect("yaml-error", line, col, problem))
+    except (yaml.YAMLError, ValueError, TypeError, RecursionError) as exc:
+        defects.append(Defect("yaml-error", first_line, 1, str(exc).splitlines()[0]))
+    finally:
+        loader.dispose()
+    return None, {}, defects

@@ -1,0 +1,86 @@
+"""Validate mermaid sources with the real mermaid parser (Node + jsdom), batched.
+
+All diagrams of a run go to one Node process. Results are cached by content
+hash in ``.cache/protokit/mermaid.json``, so an unchanged diagram is never
+parsed twice.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+from .settings import REPO_ROOT
+
+SCRIPT = Path(__file__).with_name("mermaid_check.mjs")
+#: Bump when the validator changes, so old cached verdicts are dropped.
+CACHE_VERSION = "mermaid-11.17.2-1"
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """The parser's verdict on one diagram source."""
+
+    error: str | None
+    line: int | None
+
+
+class MermaidUnavailable(Exception):
+    """Node or the npm packages are missing; the message says how to fix it."""
+
+
+def _key(source: str) -> str:
+    return hashlib.sha256(f"{CACHE_VERSION}\0{source}".encode()).hexdigest()
+
+
+def _cache_path(root: Path) -> Path:
+    return root / ".cache" / "protokit" / "mermaid.json"
+
+
+def _load_cache(path: Path) -> dict:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        return data if isinstance(data, dict) else {}
+    except (OSError, ValueError):
+        return {}
+
+
+def _run_node(sources: list[str], root: Path) -> list[dict]:
+    node = shutil.which("node")
+    if not node:
+        raise MermaidUnavailable("Node.js is not installed; run \"make venv\" (see README)")
+    if not (root / "node_modules" / "mermaid").is_dir():
+        raise MermaidUnavailable("npm packages are missing; run \"make venv\" to install them")
+    env = dict(os.environ, NODE_PATH=str(root / "node_modules"))
+    proc = subprocess.run(
+        [node, str(SCRIPT)], input=json.dumps(sources), capture_output=True,
+        text=True, cwd=root, env=env, timeout=600, check=False,
+    )
+    if proc.returncode != 0:
+        tail = (proc.stderr.strip().splitlines() or ["no output"])[-1]
+        raise MermaidUnavailable(f"the mermaid validator failed: {tail}")
+    return json.loads(proc.stdout)
+
+
+def validate(sources: list[str], root: Path = REPO_ROOT, use_cache: bool = True) -> dict[str, Verdict]:
+    """Return a verdict for each distinct source (keyed by the source text)."""
+    cache_file = _cache_path(root)
+    cache = _load_cache(cache_file) if use_cache else {}
+    todo = sorted({s for s in sources if _key(s) not in cache})
+    if todo:
+        for source, result in zip(todo, _run_node(todo, root)):
+            cache[_key(source)] = [result.get("error"), result.get("line")]
+        if use_cache:
+            try:
+                cache_file.parent.mkdir(parents=True, exist_ok=True)
+                tmp = cache_file.with_suffix(".tmp")
+                tmp.write_text(json.dumps(cache, sort_keys=True), encoding="utf-8")
+                tmp.replace(cache_file)
+            except OSError:
+                pass  # a read-only checkout still gets correct results
+    return {s: Verdict(*cache[_key(s)]) for s in sources}

@@ -1,0 +1,106 @@
+"""The protocol model: what the parser extracts from one Markdown file.
+
+Plain frozen dataclasses with no Sphinx import, so the checker and the Sphinx
+extension share them (and Sphinx can pickle them in its environment).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Defect:
+    """A problem found while reading or parsing a file (becomes a finding)."""
+
+    kind: str
+    line: int
+    col: int
+    detail: str
+
+
+@dataclass(frozen=True)
+class Heading:
+    """A Markdown heading: level, plain text, MyST anchor slug, line."""
+
+    level: int
+    text: str
+    slug: str
+    line: int
+    has_body: bool
+
+
+@dataclass(frozen=True)
+class Ref:
+    """A cross-reference: a role (``{protocol}`x```) or a Markdown link."""
+
+    kind: str  # role name ("protocol", "ref", "term", "doc", ...) or "link"
+    target: str
+    line: int
+    col: int
+
+
+@dataclass(frozen=True)
+class Diagram:
+    """A mermaid diagram: a file argument or inline source."""
+
+    file: str | None  # as written, e.g. "/diagrams/x.mmd"
+    source: str | None  # inline source, when there is no file
+    line: int
+    col: int
+
+
+@dataclass(frozen=True)
+class Html:
+    """A raw HTML fragment (block or inline) found in the Markdown."""
+
+    text: str
+    line: int
+
+
+@dataclass(frozen=True)
+class Document:
+    """One parsed page: front matter, structure and references."""
+
+    path: str  # relative to the repository root, POSIX separators
+    text: str
+    meta: dict[str, Any] | None
+    meta_lines: dict[str, int] = field(default_factory=dict)
+    defects: tuple[Defect, ...] = ()
+    headings: tuple[Heading, ...] = ()
+    labels: tuple[tuple[str, int], ...] = ()
+    refs: tuple[Ref, ...] = ()
+    diagrams: tuple[Diagram, ...] = ()
+    html: tuple[Html, ...] = ()
+    terms: tuple[tuple[str, int], ...] = ()
+
+    @property
+    def docname(self) -> str:
+        """The Sphinx docname: the path without ``.md``."""
+        return self.path[:-3] if self.path.endswith(".md") else self.path
+
+    @property
+    def is_protocol(self) -> bool:
+        """True for a protocol page (``protocols/*.md`` except the index)."""
+        parts = self.path.split("/")
+        return len(parts) == 2 and parts[0] == "protocols" and parts[1] != "index.md"
+
+    def field_line(self, key: str) -> int:
+        """Return the line of a front-matter key (or of the front matter)."""
+        return self.meta_lines.get(key, 1)
+
+    @property
+    def pid(self) -> str | None:
+        """The protocol id from the front matter, when it is a string."""
+        value = (self.meta or {}).get("id")
+        return value if isinstance(value, str) else None
+
+    @property
+    def title(self) -> str:
+        """The page title: the first H1, else the front-matter title."""
+        for h in self.headings:
+            if h.level == 1:
+                return h.text
+        value = (self.meta or {}).get("title")
+        return value if isinstance(value, str) else self.docname

@@ -1,0 +1,233 @@
+"""Parse one Markdown page into a :class:`~protokit.model.Document`.
+
+Uses MyST's own markdown-it parser with the build's settings, so headings,
+anchors and line numbers are the ones Sphinx sees. Never raises on bad input:
+what cannot be read becomes a :class:`~protokit.model.Defect`.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from markdown_it.token import Token
+from myst_parser.slugs import github_slugify, unique_slug
+
+from . import frontmatter
+from .model import Defect, Diagram, Document, Heading, Html, Ref
+from .settings import MYST_HEADING_ANCHORS, markdown_parser
+
+#: Directives whose body is not Markdown (never re-parsed for references).
+LITERAL_DIRECTIVES = frozenset(
+    {"code", "code-block", "sourcecode", "literalinclude", "include", "math",
+     "raw", "csv-table", "mermaid", "glossary", "eval-rst", "highlight"}
+)
+_OPTION = re.compile(r"^:([\w-]+):")
+_ROLE = re.compile(r"\{([\w:-]+)\}`([^`]*)`")
+_DIRECTIVE = re.compile(r"^\{([\w:.-]+)\}\s*(.*)$")
+#: Deeper nesting than this is dropped by the build; say so instead of recursing.
+MAX_DEPTH = 20
+
+
+def read_source(data: bytes) -> tuple[str, list[Defect]]:
+    """Decode file bytes to text, recording encoding problems as defects."""
+    defects: list[Defect] = []
+    if data.startswith(b"\xef\xbb\xbf"):
+        defects.append(Defect("bom", 1, 1, ""))
+        data = data[3:]
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        col = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+        defects.append(Defect("not-utf8", line, col, data[exc.start : exc.start + 1].hex()))
+        text = data.decode("utf-8", errors="replace")
+    if "\x00" in text:
+        pos = text.index("\x00")
+        line = text.count("\n", 0, pos) + 1
+        defects.append(Defect("nul-byte", line, pos - text.rfind("\n", 0, pos), ""))
+        text = text.replace("\x00", "\ufffd")
+    if "\r" in text:
+        pos = text.index("\r")
+        defects.append(Defect("crlf", text.count("\n", 0, pos) + 1, 1, ""))
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return text, defects
+
+
+class _Collector:
+    """Walks markdown-it tokens and collects the parts of a Document."""
+
+    def __init__(self, lines: list[str]):
+        self.lines = lines
+        self.headings: list[Heading] = []
+        self.labels: list[tuple[str, int]] = []
+        self.refs: list[Ref] = []
+        self.diagrams: list[Diagram] = []
+        self.html: list[Html] = []
+        self.terms: list[tuple[str, int]] = []
+        self.defects: list[Defect] = []
+        self.slugs: set[str] = set()
+        self.meta_token: Token | None = None
+
+    def walk(self, tokens: list[Token], offset: int, depth: int) -> None:
+        """Collect from a token stream whose line 0 is source line ``offset``."""
+        for i, tok in enumerate(tokens):
+            start = (tok.map[0] if tok.map else 0) + offset
+            if tok.type == "front_matter" and depth == 0:
+                self.meta_token = tok
+            elif tok.type == "myst_target":
+                self.labels.append((tok.content.strip(), start + 1))
+            elif tok.type == "heading_open":
+                self._heading(tokens, i, start)
+            elif tok.type == "inline":
+                self._inline(tok, start)
+            elif tok.type in ("fence", "colon_fence"):
+                self._fence(tok, start, depth)
+            elif tok.type in ("html_block",):
+                self.html.append(Html(tok.content, start + 1))
+
+    def _heading(self, tokens: list[Token], i: int, start: int) -> None:
+        level = int(tokens[i].tag[1])
+        inline = tokens[i + 1]
+        text = "".join(
+            c.content for c in inline.children or [] if c.type in ("text", "code_inline")
+        )
+        slug = ""
+        if level <= MYST_HEADING_ANCHORS:
+            slug = github_slugify(text)
+            slug = unique_slug(slug, self.slugs) if slug else ""
+            self.slugs.add(slug)
+        has_body = False
+        for nxt in tokens[i + 3 :]:
+            if nxt.type == "heading_open" and int(nxt.tag[1]) <= level:
+                break
+            if nxt.level == 0 and not nxt.type.startswith("heading") and nxt.type != "inline":
+                has_body = True
+                break
+        self.headings.append(Heading(level, text.strip(), slug, start + 1, has_body))
+
+    def _locate(self, start: int, needle: str, cursor: list[int]) -> tuple[int, int]:
+        """Find ``needle`` in the source from a block's first line onwards."""
+        line_no, col = cursor
+        for n in range(line_no, min(len(self.lines), line_no + 200)):
+            found = self.lines[n].find(needle, col if n == line_no else 0)
+            if found >= 0:
+                cursor[:] = [n, found + len(needle)]
+                return n + 1, found + 1
+        return start + 1, 1
+
+    def _inline(self, tok: Token, start: int) -> None:
+        cursor = [start, 0]
+        for child in tok.children or []:
+            if child.type == "myst_role":
+                name = child.meta.get("name", "")
+                line, col = self._locate(start, "{%s}`" % name, cursor)
+                self.refs.append(Ref(name, child.content, line, col))
+            elif child.type == "link_open":
+                href = str(child.attrs.get("href", ""))
+                line, col = self._locate(start, "](" + href, cursor)
+                self.refs.append(Ref("link", href, line, col + 2 if col > 1 else col))
+            elif child.type == "html_inline":
+                line, _ = self._locate(start, child.content, cursor)
+                self.html.append(Html(child.content, line))
+
+    def _fence(self, tok: Token, start: int, depth: int) -> None:
+        end = (tok.map[1] if tok.map else start + 1) + (start - (tok.map[0] if tok.map else 0))
+        self._check_closed(tok, start, end)
+        info = tok.info.strip()
+        match = _DIRECTIVE.match(info)
+        name, arg = (match.group(1), match.group(2).strip()) if match else (info.split()[0] if info else "", "")
+        body_lines = tok.content.split("\n")
+        skip = _option_lines(body_lines)
+        body = "\n".join(body_lines[skip:])
+        if name == "mermaid":
+            self.diagrams.append(
+                Diagram(arg or None, None if arg else body, start + 1, 1)
+            )
+        elif name == "glossary" and match:
+            self._glossary(body_lines, start + 1)
+        elif match and name not in LITERAL_DIRECTIVES:
+            if depth >= MAX_DEPTH:
+                self.defects.append(Defect("too-deep", start + 1, 1, name))
+                return
+            inner = markdown_parser().parse(body)
+            self.walk(inner, start + 1 + skip, depth + 1)
+
+    def _check_closed(self, tok: Token, start: int, end: int) -> None:
+        last = self.lines[end - 1].strip() if 0 < end <= len(self.lines) else ""
+        marker = tok.markup
+        closed = end - 1 > start and last.startswith(marker) and set(last) <= {marker[0]}
+        if not closed:
+            self.defects.append(Defect("unclosed-fence", start + 1, 1, marker))
+
+    def _glossary(self, body: list[str], first: int) -> None:
+        for n, raw in enumerate(body):
+            if raw.strip() and not raw[0].isspace() and not _OPTION.match(raw):
+                self.terms.append((raw.strip(), first + n + 1))
+            for m in _ROLE.finditer(raw):
+                self.refs.append(Ref(m.group(1), m.group(2), first + n + 1, m.start() + 1))
+
+
+def _option_lines(body: list[str]) -> int:
+    """Count the directive option lines (``:key: value`` or a YAML block) at the top."""
+    if body and body[0].strip() == "---":
+        for n, raw in enumerate(body[1:], start=1):
+            if raw.strip() == "---":
+                return n + 1
+        return 0
+    n = 0
+    while n < len(body) and _OPTION.match(body[n]):
+        n += 1
+    return n
+
+
+def parse_text(path: str, text: str, defects: list[Defect] | None = None) -> Document:
+    """Parse Markdown text into a Document (``path`` relative to the repo root)."""
+    defects = list(defects or [])
+    lines = text.split("\n")
+    col = _Collector(lines)
+    try:
+        col.walk(markdown_parser().parse(text), 0, 0)
+    except RecursionError:
+        defects.append(Defect("too-deep", 1, 1, "the page"))
+    meta, meta_lines = None, {}
+    tok = col.meta_token
+    if tok is None:
+        defects.append(Defect("no-front-matter", 1, 1, ""))
+    else:
+        meta, meta_lines, yaml_defects = frontmatter.load(tok.content, 2)
+        defects.extend(yaml_defects)
+        if meta is not None and not isinstance(meta, dict):
+            defects.append(Defect("front-matter-not-mapping", 2, 1, type(meta).__name__))
+            meta = None
+        elif meta is None and not yaml_defects:
+            meta = {}
+    return Document(
+        path=path,
+        text=text,
+        meta=meta,
+        meta_lines=meta_lines,
+        defects=tuple(defects + col.defects),
+        headings=tuple(col.headings),
+        labels=tuple(col.labels),
+        refs=tuple(col.refs),
+        diagrams=tuple(col.diagrams),
+        html=tuple(col.html),
+        terms=tuple(col.terms),
+    )
+
+
+def parse_bytes(path: str, data: bytes) -> Document:
+    """Parse file bytes; encoding problems become defects."""
+    text, defects = read_source(data)
+    return parse_text(path, text, defects)
+
+
+def parse_file(root: Path, path: Path) -> Document:
+    """Read and parse one file; an unreadable file becomes a defect."""
+    rel = path.resolve().relative_to(root.resolve()).as_posix() if path.is_absolute() else path.as_posix()
+    try:
+        data = (root / rel).read_bytes()
+    except OSError as exc:
+        return Document(path=rel, text="", meta=None, defects=(Defect("unreadable", 1, 1, exc.strerror or str(exc)),))
+    return parse_bytes(rel, data)

@@ -1,0 +1,86 @@
+"""The rule registry: one small function per rule, registered by a decorator.
+
+Each rule has a stable code (``P0xx`` files, ``P1xx`` metadata, ``P2xx``
+sections, ``P3xx`` cross-references, ``P4xx`` diagrams, ``P5xx`` safety), a
+kebab-case name and a docstring whose first line is its summary; the rest shows
+a bad and a good example. The handbook's rule reference is generated from them.
+
+A *document* rule is called as ``func(doc, ctx)`` and yields
+``(line, col, message)``; a *project* rule is called as ``func(ctx)`` and yields
+``(path, line, col, message)``.
+"""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+from ..findings import Finding
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A registered rule."""
+
+    code: str
+    name: str
+    severity: str  # "error" or "warning"
+    scope: str  # "document", "protocol" (protocol pages only) or "project"
+    func: Callable
+
+    @property
+    def summary(self) -> str:
+        return inspect.getdoc(self.func).split("\n", 1)[0]
+
+    @property
+    def details(self) -> str:
+        parts = inspect.getdoc(self.func).split("\n", 1)
+        return parts[1].strip() if len(parts) > 1 else ""
+
+    def finding(self, path: str, line: int, col: int, message: str, release: bool) -> Finding:
+        severity = "error" if release else self.severity
+        return Finding(path, max(line, 1), max(col, 1), self.code, message, self.name, severity)
+
+
+REGISTRY: dict[str, Rule] = {}
+_MODULES = ("files", "metadata", "sections", "references", "diagrams", "safety")
+
+
+def rule(code: str, name: str, *, severity: str = "error", scope: str = "protocol"):
+    """Register the decorated function as a rule."""
+
+    def register(func: Callable) -> Callable:
+        if code in REGISTRY:
+            raise RuntimeError(f"rule code {code} registered twice")
+        if not inspect.getdoc(func):
+            raise RuntimeError(f"rule {code} needs a docstring")
+        REGISTRY[code] = Rule(code, name, severity, scope, func)
+        return func
+
+    return register
+
+
+def all_rules() -> list[Rule]:
+    """Return every rule, sorted by code."""
+    for module in _MODULES:
+        importlib.import_module(f"{__name__}.{module}")
+    return [REGISTRY[code] for code in sorted(REGISTRY)]
+
+
+def select_rules(select: list[str] | None, ignore: list[str] | None) -> list[Rule]:
+    """Filter rules by code prefix, as flake8 and ruff do."""
+    chosen = []
+    for r in all_rules():
+        if select and not any(r.code.startswith(p) for p in select):
+            continue
+        if ignore and any(r.code.startswith(p) for p in ignore):
+            continue
+        chosen.append(r)
+    return chosen
+
+
+def iter_defects(doc, kind: str) -> Iterator:
+    """Yield the parse defects of one kind (helper for file-level rules)."""
+    return (d for d in doc.defects if d.kind == kind)

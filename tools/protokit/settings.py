@@ -1,0 +1,42 @@
+"""Settings shared by ``conf.py`` and the checker.
+
+The checker parses Markdown with MyST's own markdown-it factory using exactly
+these settings, so headings, anchors and line numbers match what Sphinx sees.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from markdown_it import MarkdownIt
+
+#: The repository root (``tools/protokit/settings.py`` -> ``.``).
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
+#: Folders read as pages; everything else (README, .venv, node_modules) is not.
+PAGE_DIRS = ("handbook", "protocols")
+PROTOCOL_DIR = "protocols"
+DIAGRAM_DIR = "diagrams"
+SCHEMA_FILE = "protocols/schema.yaml"
+GLOSSARY_FILE = "handbook/glossary.md"
+
+MYST_ENABLE_EXTENSIONS = ["colon_fence", "deflist", "fieldlist"]
+MYST_HEADING_ANCHORS = 3
+#: Plain ```mermaid fences become diagrams, as Git hosting previews show them.
+MYST_FENCE_AS_DIRECTIVE = ["mermaid"]
+
+
+@lru_cache(maxsize=1)
+def markdown_parser() -> MarkdownIt:
+    """Return MyST's markdown-it parser configured like the Sphinx build."""
+    from markdown_it.renderer import RendererHTML
+    from myst_parser.config.main import MdParserConfig
+    from myst_parser.parsers.mdit import create_md_parser
+
+    config = MdParserConfig(
+        enable_extensions=set(MYST_ENABLE_EXTENSIONS),
+        heading_anchors=MYST_HEADING_ANCHORS,
+        fence_as_directive=set(MYST_FENCE_AS_DIRECTIVE),
+    )
+    return create_md_parser(config, RendererHTML)

@@ -1,0 +1,53 @@
+"""The handbook's Sphinx extension: protocol domain, panels, generated pages, checks.
+
+It reuses the checker's parser, schema and rules (see :mod:`protokit.check`), so
+a protocol that passes ``make check`` cannot fail the build on a protocol rule.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ..index import resolve_path
+from ..parse import parse_file
+from .assets import on_build_finished, setup_static
+from .checks import check_consistency
+from .domain import DOMAIN, ProtocolDomain
+from .incremental import on_env_updated
+from .pages import CatalogueDirective, MatrixDirective, ReviewDirective
+from .render import decorate, protocol_placeholder
+from .resolve import resolve_placeholders
+
+
+def on_doctree_read(app, doctree) -> None:
+    """Parse the page's source with the checker's parser; decorate protocol pages."""
+    env = app.env
+    root = Path(app.srcdir)
+    doc = parse_file(root, Path(env.doc2path(env.docname)))
+    env.domains[DOMAIN].docs[env.docname] = doc
+    for diagram in doc.diagrams:
+        if diagram.file:  # editing the .mmd rebuilds the page that includes it
+            env.note_dependency(str(root / resolve_path(doc.path, diagram.file)))
+    if doc.is_protocol:
+        decorate(doctree, doc)
+
+
+def setup(app):
+    app.add_config_value("protocol_release_mode", False, "env", types=[bool])
+    app.add_domain(ProtocolDomain)
+    app.add_node(protocol_placeholder)
+    app.add_directive("protocol-catalogue", CatalogueDirective)
+    app.add_directive("protocol-matrix", MatrixDirective)
+    app.add_directive("protocol-review", ReviewDirective)
+    app.add_role("protocol", ProtocolDomain.roles["protocol"])
+    app.connect("config-inited", setup_static)
+    app.connect("doctree-read", on_doctree_read)
+    app.connect("env-updated", on_env_updated)
+    app.connect("env-check-consistency", check_consistency)
+    app.connect("doctree-resolved", resolve_placeholders)
+    app.connect("build-finished", on_build_finished)
+    app.add_css_file("protokit.css")
+    app.add_js_file("protokit.js")
+    # Safe in parallel: per-document data lives in the domain, which implements
+    # clear_doc and merge_domaindata (tested by a -j 2 build in tests/).
+    return {"version": "0.1", "parallel_read_safe": True, "parallel_write_safe": True, "env_version": 1}

@@ -1,0 +1,73 @@
+"""Files the built site serves itself: mermaid (never a CDN), our CSS/JS, id permalinks."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from sphinx.util import logging
+
+from ..settings import REPO_ROOT
+from .domain import DOMAIN
+
+logger = logging.getLogger(__name__)
+
+STATIC = Path(__file__).with_name("static")
+MERMAID_DIST = REPO_ROOT / "node_modules" / "mermaid" / "dist"
+MERMAID_ENTRY = "mermaid.esm.min.mjs"
+MERMAID_CHUNKS = Path("chunks") / "mermaid.esm.min"
+#: Permalinks: <site>/id/BST-SURG-01.html redirects to the protocol's page.
+PERMALINK_DIR = "id"
+
+
+def _copy_if_changed(src: Path, dest: Path) -> None:
+    if dest.is_file() and dest.stat().st_size == src.stat().st_size:
+        return
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(src, dest)
+
+
+def copy_mermaid(outdir: Path) -> bool:
+    """Copy mermaid's ES module and its chunks (no source maps) into ``_static/mermaid``."""
+    entry = MERMAID_DIST / MERMAID_ENTRY
+    if not entry.is_file():
+        return False
+    target = outdir / "_static" / "mermaid"
+    _copy_if_changed(entry, target / MERMAID_ENTRY)
+    for chunk in sorted((MERMAID_DIST / MERMAID_CHUNKS).glob("*.mjs")):
+        _copy_if_changed(chunk, target / MERMAID_CHUNKS / chunk.name)
+    return True
+
+
+REDIRECT = """<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8">
+<title>{pid}</title>
+<meta http-equiv="refresh" content="0; url={url}">
+<link rel="canonical" href="{url}">
+</head><body><p>{pid} is at <a href="{url}">{url}</a>.</p></body></html>
+"""
+
+
+def write_permalinks(outdir: Path, protocols: dict) -> None:
+    """One small redirect page per protocol id, so a bookmark survives a move or retitle."""
+    folder = outdir / PERMALINK_DIR
+    folder.mkdir(parents=True, exist_ok=True)
+    for pid, (docname, _) in protocols.items():
+        page = folder / f"{pid}.html"
+        text = REDIRECT.format(pid=pid, url=f"../{docname}.html")
+        if not page.is_file() or page.read_text(encoding="utf-8") != text:
+            page.write_text(text, encoding="utf-8")
+
+
+def on_build_finished(app, exception) -> None:
+    if exception is not None or app.builder.format != "html":
+        return
+    outdir = Path(app.outdir)
+    if not copy_mermaid(outdir):
+        logger.warning("mermaid is not installed (node_modules/mermaid); run \"make venv\" so diagrams render",
+                       type="protocol", subtype="assets")
+    write_permalinks(outdir, app.env.domains[DOMAIN].protocols())
+
+
+def setup_static(app, config) -> None:
+    config.html_static_path.append(str(STATIC))

@@ -1,0 +1,42 @@
+"""Run the checker's rules inside the build and log each finding as a located warning.
+
+The same parser, schema and rules as ``make check``: an error finding becomes a
+Sphinx warning ``[protocol.<rule>]`` (so ``-W`` fails), a warning-severity
+finding (overdue review, retired reference) is printed as information unless
+``protocol_release_mode`` is on.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sphinx.util import logging
+
+from ..check import discover, make_context, run_rules
+from ..rules import all_rules
+from .domain import DOMAIN
+
+logger = logging.getLogger(__name__)
+
+
+def _location(env, path: str, line: int):
+    docname = path[:-3] if path.endswith(".md") else None
+    if docname and docname in env.all_docs:
+        return (docname, line)
+    return f"{Path(env.srcdir, path)}:{line}"
+
+
+def check_consistency(app, env) -> None:
+    """Run every rule over the stored documents; log findings with their location."""
+    root = Path(app.srcdir)
+    docs = list(env.domains[DOMAIN].docs.values())
+    _, diagram_files = discover(root)
+    ctx = make_context(root, docs, diagram_files, release=app.config.protocol_release_mode)
+    ctx.validate_diagrams(docs)
+    for f in run_rules(ctx, all_rules()):
+        message = f"{f.code} {f.message}"
+        location = _location(env, f.path, f.line)
+        if f.severity == "error":
+            logger.warning(message, location=location, type="protocol", subtype=f.rule)
+        else:
+            logger.info(f"note: {message} [protocol.{f.rule}]", location=location)

@@ -1,0 +1,65 @@
+"""Incremental builds: rewrite every page whose generated content a change affects.
+
+Sphinx rewrites only the pages it re-read. A protocol's title, status or
+references also show on other pages (links, backlinks, catalogue, matrix,
+dashboard), so after each read we compare a snapshot of what those pages show
+with the previous build's and hand Sphinx the pages to rewrite.
+"""
+
+from __future__ import annotations
+
+from ..check import today
+from ..rules.references import role_target
+from .domain import DOMAIN
+
+SNAPSHOT = "protokit_snapshot"
+
+
+def _references(doc) -> set[str]:
+    refs = {role_target(r.target) for r in doc.refs if r.kind == "protocol"}
+    meta = doc.meta or {}
+    for key in ("related", "superseded_by"):
+        value = meta.get(key)
+        refs |= {v for v in (value if isinstance(value, list) else [value]) if isinstance(v, str)}
+    return refs
+
+
+def snapshot(domain) -> dict:
+    """What other pages show about each protocol, and who references whom."""
+    signatures, refs = {}, {}
+    for docname, doc in domain.docs.items():
+        refs[docname] = _references(doc)
+        if doc.is_protocol and doc.pid:
+            signatures[doc.pid] = (docname, doc.title, repr(sorted((doc.meta or {}).items(), key=str)))
+    backlinks: dict[str, set[str]] = {}
+    for docname, targets in refs.items():
+        for pid in targets:
+            backlinks.setdefault(pid, set()).add(docname)
+    return {"today": today().isoformat(), "signatures": signatures, "refs": refs, "backlinks": backlinks}
+
+
+def pages_to_rewrite(old: dict | None, new: dict, aggregates: list[str], protocol_pages: dict[str, str]) -> set[str]:
+    """Docnames whose generated content differs between two snapshots."""
+    if old is None:
+        return set()
+    if old["today"] != new["today"]:
+        return set(aggregates) | set(protocol_pages.values())
+    changed = {pid for pid in old["signatures"].keys() | new["signatures"].keys()
+               if old["signatures"].get(pid) != new["signatures"].get(pid)}
+    out: set[str] = set()
+    if changed:
+        out |= set(aggregates)
+        out |= {d for d, targets in new["refs"].items() if targets & changed}
+    for pid in old["backlinks"].keys() | new["backlinks"].keys():
+        if old["backlinks"].get(pid) != new["backlinks"].get(pid) and pid in protocol_pages:
+            out.add(protocol_pages[pid])
+    return out
+
+
+def on_env_updated(app, env) -> list[str]:
+    domain = env.domains[DOMAIN]
+    new = snapshot(domain)
+    pages = {pid: docname for pid, (docname, _) in domain.protocols().items()}
+    rewrite = pages_to_rewrite(getattr(env, SNAPSHOT, None), new, list(domain.aggregates), pages)
+    setattr(env, SNAPSHOT, new)
+    return sorted(d for d in rewrite if d in env.all_docs)

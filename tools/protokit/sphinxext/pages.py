@@ -1,0 +1,123 @@
+"""Generated pages: catalogue, modality × site matrix, review dashboard.
+
+Each is a directive that leaves a placeholder; :mod:`.resolve` fills it from
+every protocol's metadata at write time, so the pages are never maintained by hand.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+
+from docutils import nodes
+from sphinx.util.docutils import SphinxDirective
+from sphinx.util.nodes import make_refnode
+
+from ..check import today as build_today
+from ..model import Document
+from ..schema import Schema
+from .domain import DOMAIN, link_text
+from .render import _text, protocol_placeholder, status_badge
+from .tables import joined, table
+
+DUE_SOON_DAYS = 90
+
+
+class AggregateDirective(SphinxDirective):
+    """Base: a placeholder of ``self.kind``, noted in the domain for rebuilds."""
+
+    kind = ""
+    has_content = False
+
+    def run(self) -> list[nodes.Node]:
+        aggregates = self.env.domains[DOMAIN].aggregates
+        aggregates.setdefault(self.env.docname, [])
+        if self.kind not in aggregates[self.env.docname]:
+            aggregates[self.env.docname].append(self.kind)
+        return [protocol_placeholder(kind=self.kind, pid="")]
+
+
+class CatalogueDirective(AggregateDirective):
+    kind = "catalogue"
+
+
+class MatrixDirective(AggregateDirective):
+    kind = "matrix"
+
+
+class ReviewDirective(AggregateDirective):
+    kind = "review"
+
+
+def _date(value) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(value) if isinstance(value, str) else None
+    except ValueError:
+        return None
+
+
+class Renderer:
+    """Builds the aggregate tables for one page being written."""
+
+    def __init__(self, builder, fromdocname: str, protocols: dict[str, tuple[str, Document]], schema: Schema):
+        self.builder = builder
+        self.fromdocname = fromdocname
+        self.protocols = protocols
+        self.schema = schema
+
+    def link(self, pid: str, text: str | None = None) -> nodes.Node:
+        docname, doc = self.protocols[pid]
+        label = text or link_text(doc)
+        inline = nodes.inline(label, label, classes=["protocol-ref"])
+        return make_refnode(self.builder, self.fromdocname, docname, "", inline, link_text(doc))
+
+    def catalogue(self) -> list[nodes.Node]:
+        rows = []
+        for pid, (_, doc) in self.protocols.items():
+            meta = doc.meta or {}
+            rows.append((self.link(pid, pid), doc.title, _text(meta.get("type")),
+                         status_badge(_text(meta.get("status"))), _text(meta.get("version")),
+                         _text(meta.get("owner")), _text(meta.get("review_due"))))
+        headers = ["Id", "Title", "Type", "Status", "Version", "Owner", "Review due"]
+        return [table(headers, rows, classes=["protocol-catalogue"])]
+
+    def matrix(self) -> list[nodes.Node]:
+        cells: dict[tuple[str, str], list[str]] = defaultdict(list)
+        for pid, (_, doc) in self.protocols.items():
+            meta = doc.meta or {}
+            for m in meta.get("modalities") or []:
+                for s in meta.get("sites") or []:
+                    cells[(m, s)].append(pid)
+        sites = self.schema.vocabularies["sites"]
+        rows = []
+        for m in self.schema.vocabularies["modalities"]:
+            row: list = [nodes.strong(m, m)]
+            for s in sites:
+                pids = cells.get((m, s))
+                row.append(joined([self.link(p, p) for p in pids], " ") if pids
+                           else nodes.inline("gap", "gap", classes=["protocol-gap"]))
+            rows.append(row)
+        return [table(["Modality \\ site", *sites], rows, classes=["protocol-matrix"], stub_columns=1)]
+
+    def review(self) -> list[nodes.Node]:
+        today = build_today()
+        overdue, soon, by_owner = [], [], defaultdict(list)
+        for pid, (_, doc) in self.protocols.items():
+            meta = doc.meta or {}
+            if meta.get("status") == "retired":
+                continue
+            due = _date(meta.get("review_due"))
+            by_owner[_text(meta.get("owner"))].append(pid)
+            if due and due < today:
+                overdue.append((self.link(pid), _text(meta.get("review_due")), _text(meta.get("owner"))))
+            elif due and (due - today).days <= DUE_SOON_DAYS:
+                soon.append((self.link(pid), _text(meta.get("review_due")), _text(meta.get("owner"))))
+        out: list[nodes.Node] = [nodes.paragraph("", f"As of {today.isoformat()} (the date of this build).")]
+        for title, rows in ((f"Overdue ({len(overdue)})", overdue), (f"Due within {DUE_SOON_DAYS} days ({len(soon)})", soon)):
+            out.append(nodes.rubric(title, title))
+            out.append(table(["Protocol", "Review due", "Owner"], rows) if rows
+                       else nodes.paragraph("", "None."))
+        out.append(nodes.rubric("By owner", "By owner"))
+        rows = [(owner, joined([self.link(p, p) for p in pids], " ")) for owner, pids in sorted(by_owner.items())]
+        out.append(table(["Owner", "Protocols"], rows))
+        return out

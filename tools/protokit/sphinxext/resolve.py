@@ -1,0 +1,57 @@
+"""Fill placeholders late, from every protocol's data, when a page is written."""
+
+from __future__ import annotations
+
+from docutils import nodes
+
+from ..check import project_schema
+from ..check import today as build_today
+from ..rules.references import role_target
+from .domain import DOMAIN
+from .pages import Renderer, _date
+from .render import banner, protocol_placeholder
+from .tables import joined
+
+
+def backlinks(domain) -> dict[str, list[str]]:
+    """Map protocol id -> ids of the protocols that reference it (role or related)."""
+    found: dict[str, set[str]] = {}
+    for doc in domain.docs.values():
+        if not (doc.is_protocol and doc.pid):
+            continue
+        targets = {role_target(r.target) for r in doc.refs if r.kind == "protocol"}
+        related = (doc.meta or {}).get("related")
+        targets |= {p for p in related if isinstance(p, str)} if isinstance(related, list) else set()
+        for target in targets - {doc.pid}:
+            found.setdefault(target, set()).add(doc.pid)
+    return {k: sorted(v) for k, v in found.items()}
+
+
+def _overdue(doc) -> list[nodes.Node]:
+    meta = doc.meta or {}
+    due = _date(meta.get("review_due"))
+    if not due or due >= build_today() or meta.get("status") == "retired":
+        return []
+    text = f"Review was due on {due.isoformat()}."
+    return [banner("overdue", nodes.strong(text, text),
+                   nodes.Text(" Check with the owner that this protocol is still current."))]
+
+
+def resolve_placeholders(app, doctree: nodes.document, docname: str) -> None:
+    domain = app.env.domains[DOMAIN]
+    placeholders = list(doctree.findall(protocol_placeholder))
+    if not placeholders:
+        return
+    protocols = domain.protocols()
+    renderer = Renderer(app.builder, docname, protocols, project_schema(app.srcdir))
+    links = backlinks(domain) if any(p["kind"] == "backlinks" for p in placeholders) else {}
+    for node in placeholders:
+        kind, pid = node["kind"], node["pid"]
+        if kind == "backlinks":
+            refs = [renderer.link(p) for p in links.get(pid, []) if p in protocols]
+            new = joined(refs, "; ") if refs else [nodes.Text("—")]
+        elif kind == "overdue":
+            new = _overdue(protocols[pid][1]) if pid in protocols else []
+        else:
+            new = getattr(renderer, kind)()
+        node.replace_self(new or [nodes.inline()])
