@@ -1,0 +1,83 @@
+# Makefile for the Bone and Soft Tissue Oncology protocol handbook.
+#
+# A fresh clone needs only `make html` or `make test`: every target sets up what
+# it needs (virtual environment, pinned packages, npm packages, Chromium for tests).
+
+PYTHON     ?= python3
+VENV       ?= .venv
+SPHINXOPTS ?=
+JOBS       ?= 1
+BUILDDIR   ?= _build
+PORT       ?= 8000
+PYTEST_ARGS ?=
+
+VENVPY     := $(VENV)/bin/python
+SPHINXBUILD := $(VENVPY) -m sphinx
+STRICT     := -n -W --keep-going -j $(JOBS)
+CHECKER    := PYTHONPATH=tools $(VENVPY) -m protokit
+VENV_STAMP := $(VENV)/.installed
+NPM_STAMP  := node_modules/.installed
+
+.DEFAULT_GOAL := help
+.PHONY: help venv html check test lint serve linkcheck clean clean-venv browser-deps
+
+help: ## show this help
+	@echo "Bone and Soft Tissue Oncology protocol handbook"
+	@echo
+	@echo "Usage: make <target> [VARIABLE=value ...]"
+	@echo
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | awk -F'\t' '{printf "  %-14s %s\n", $$1, $$2}'
+	@echo
+	@echo "Variables: PYTHON=$(PYTHON) JOBS=$(JOBS) SPHINXOPTS='$(SPHINXOPTS)' BUILDDIR=$(BUILDDIR) PORT=$(PORT)"
+
+$(VENV_STAMP): requirements.txt
+	@echo "==> setting up the Python environment in $(VENV) (pinned packages)"
+	@test -x $(VENVPY) || $(PYTHON) -m venv $(VENV)
+	$(VENVPY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	@touch $@
+
+$(NPM_STAMP): package.json package-lock.json
+	@echo "==> installing npm packages (mermaid, jsdom, axe-core) from package-lock.json"
+	@command -v npm >/dev/null || { echo "error: npm is not installed; install Node.js 20 (Debian: apt-get install nodejs npm)"; exit 2; }
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+venv: $(VENV_STAMP) $(NPM_STAMP) ## create .venv and install pinned Python and npm packages (idempotent)
+
+browser-deps: ## install Debian's chromium for the browser tests when it is missing
+	@command -v chromium >/dev/null || { \
+	  echo "==> installing Debian chromium (browser tests)"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get install -y --no-install-recommends chromium >/dev/null 2>&1 || \
+	  { $$SUDO apt-get update -qq && $$SUDO apt-get install -y --no-install-recommends chromium; }; }
+
+html: venv ## build the handbook into _build/html (strict: zero warnings)
+	$(SPHINXBUILD) -b html $(STRICT) $(SPHINXOPTS) . $(BUILDDIR)/html
+	@echo "==> open $(BUILDDIR)/html/index.html, or run 'make serve'"
+
+check: venv ## check every protocol (metadata, sections, references, diagrams, safety)
+	$(CHECKER) $(CHECKOPTS)
+
+lint: venv ## ruff on tools/, tests/ and conf.py
+	$(VENVPY) -m ruff check tools tests conf.py
+	$(VENVPY) -m ruff format --check tools tests conf.py
+
+test: venv browser-deps ## everything CI runs: lint, checker, strict build, pytest (incl. browser tests)
+	$(MAKE) --no-print-directory lint
+	$(MAKE) --no-print-directory check
+	$(MAKE) --no-print-directory html
+	$(VENVPY) -m pytest $(PYTEST_ARGS)
+
+serve: venv ## live preview on http://127.0.0.1:PORT (rebuilds on change; shows checker findings)
+	$(VENVPY) -m sphinx_autobuild --host 127.0.0.1 --port $(PORT) $(STRICT) \
+	  --watch diagrams --watch protocols/schema.yaml --pre-build "$(CHECKER) --exit-zero" \
+	  $(SPHINXOPTS) . $(BUILDDIR)/serve
+
+linkcheck: venv ## check external links (bounded timeout; needs the internet)
+	$(SPHINXBUILD) -b linkcheck $(STRICT) $(SPHINXOPTS) . $(BUILDDIR)/linkcheck
+
+clean: ## remove build output and caches (keeps .venv and node_modules)
+	rm -rf $(BUILDDIR) .cache .pytest_cache
+
+clean-venv: clean ## also remove .venv and node_modules
+	rm -rf $(VENV) node_modules
