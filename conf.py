@@ -57,6 +57,9 @@ html_copy_source = False
 html_show_sourcelink = False
 html_theme_options = {
     "navigation_with_keys": False,
+    # Prev/next buttons repeat neighbours' titles on every page: a retitle would
+    # leave them stale, and the catalogue already gives the order.
+    "show_prev_next": False,
     "show_toc_level": 2,
     "navbar_align": "left",
     "footer_start": ["copyright"],
@@ -65,3 +68,4 @@ html_theme_options = {
     "icon_links": [],
 }
 html_sidebars = {"**": ["sidebar-nav-bs"]}
+html_context = {"default_mode": "light"}

@@ -23,7 +23,7 @@ class Index:
     protocols: dict[str, Document] = field(default_factory=dict)
     labels: dict[str, str] = field(default_factory=dict)
     anchors: dict[str, set[str]] = field(default_factory=dict)
-    terms: dict[str, str] = field(default_factory=dict)
+    terms: dict[str, str] = field(default_factory=dict)  # lower case -> as written
     diagram_files: set[str] = field(default_factory=set)
 
     @classmethod
@@ -37,7 +37,7 @@ class Index:
                 index.labels.setdefault(name.lower(), doc.path)
             index.anchors[doc.path] = {h.slug for h in doc.headings if h.slug}
             for term, _ in doc.terms:
-                index.terms.setdefault(term.lower(), doc.path)
+                index.terms.setdefault(term.lower(), term)
         return index
 
     @property

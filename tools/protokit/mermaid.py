@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import shutil
 import subprocess
 from dataclasses import dataclass
@@ -50,16 +49,16 @@ def _load_cache(path: Path) -> dict:
         return {}
 
 
-def _run_node(sources: list[str], root: Path) -> list[dict]:
+def _run_node(sources: list[str]) -> list[dict]:
     node = shutil.which("node")
     if not node:
         raise MermaidUnavailable("Node.js is not installed; run \"make venv\" (see README)")
-    if not (root / "node_modules" / "mermaid").is_dir():
+    if not (REPO_ROOT / "node_modules" / "mermaid").is_dir():
         raise MermaidUnavailable("npm packages are missing; run \"make venv\" to install them")
-    env = dict(os.environ, NODE_PATH=str(root / "node_modules"))
+    # The script resolves mermaid and jsdom from this repository's node_modules.
     proc = subprocess.run(
         [node, str(SCRIPT)], input=json.dumps(sources), capture_output=True,
-        text=True, cwd=root, env=env, timeout=600, check=False,
+        text=True, cwd=REPO_ROOT, timeout=600, check=False,
     )
     if proc.returncode != 0:
         tail = (proc.stderr.strip().splitlines() or ["no output"])[-1]
@@ -73,7 +72,7 @@ def validate(sources: list[str], root: Path = REPO_ROOT, use_cache: bool = True)
     cache = _load_cache(cache_file) if use_cache else {}
     todo = sorted({s for s in sources if _key(s) not in cache})
     if todo:
-        for source, result in zip(todo, _run_node(todo, root)):
+        for source, result in zip(todo, _run_node(todo)):
             cache[_key(source)] = [result.get("error"), result.get("line")]
         if use_cache:
             try:

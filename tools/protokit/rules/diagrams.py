@@ -50,8 +50,10 @@ def mermaid_syntax(doc, ctx):
         source = ctx.diagram_text(path) if path else d.source
         verdict = ctx.mermaid_verdict(source) if source is not None else None
         if verdict and verdict.error:
-            where = f"{path} line {verdict.line}" if path and verdict.line else (path or "diagram")
-            yield d.line, d.col, f"mermaid cannot parse {where}: {verdict.error}"
+            where = f"{path} line {verdict.line}" if path and verdict.line else (path or "the diagram")
+            # mermaid's list of expected tokens means nothing to an author: keep the pointer.
+            error = verdict.error.split(" Expecting ")[0].split(" Expecting token")[0]
+            yield d.line, d.col, f"mermaid cannot parse {where}: {error}; check brackets, quotes and arrows"
 
 
 @rule("P403", "diagram-no-alt", scope="document")

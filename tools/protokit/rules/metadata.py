@@ -154,7 +154,8 @@ def bad_date(doc, ctx):
         if f.kind == "date" and f.name in (doc.meta or {}):
             value = doc.meta[f.name]
             if _as_date(value) is None:
-                yield doc.field_line(f.name), 1, f'"{f.name}" value "{value}" is not a date; write it as YYYY-MM-DD, e.g. 2027-11-30'
+                shown = "is empty" if value is None else f'value "{value}" is not a date'
+                yield doc.field_line(f.name), 1, f'"{f.name}" {shown}; write it as YYYY-MM-DD, e.g. 2027-11-30'
 
 
 @rule("P109", "unknown-value")
@@ -190,7 +191,7 @@ def bad_id(doc, ctx):
         if f.kind == "id" and isinstance(value, str) and not ctx.schema.id_pattern.match(value):
             yield doc.field_line(f.name), 1, (
                 f'"{f.name}" value "{value}" is not a protocol id like "BST-SURG-01"'
-                f"{did_you_mean(value, ctx.index.protocols)}"
+                f"{did_you_mean(value, set(ctx.index.protocols) - {value})}"
             )
 
 

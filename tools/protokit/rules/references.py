@@ -82,7 +82,8 @@ def unknown_label(doc, ctx):
     for ref in _roles(doc, "ref", "numref"):
         target = role_target(ref.target).lower()
         if target not in ctx.index.labels:
-            yield ref.line, ref.col, f'unknown label "{target}"{did_you_mean(target, ctx.index.labels)}; define it with "({target})=" above a heading'
+            hint = did_you_mean(target, ctx.index.labels) or f'; define it with "({target})=" above a heading'
+            yield ref.line, ref.col, f'unknown label "{target}"{hint}'
 
 
 @rule("P304", "unknown-term", scope="document")
@@ -96,7 +97,8 @@ def unknown_term(doc, ctx):
     for ref in _roles(doc, "term"):
         target = role_target(ref.target)
         if target.lower() not in ctx.index.terms:
-            yield ref.line, ref.col, f'"{target}" is not in the glossary{did_you_mean(target, {t: 1 for t in ctx.index.terms})}; add it to handbook/glossary.md or fix the spelling'
+            hint = did_you_mean(target, ctx.index.terms.values()) or "; add it to handbook/glossary.md or fix the spelling"
+            yield ref.line, ref.col, f'"{target}" is not in the glossary{hint}'
 
 
 @rule("P305", "unknown-doc", scope="document")

@@ -55,7 +55,7 @@ def meta_refresh(doc, ctx):
 
 _MRN = re.compile(r"\b(MRN|hospital (?:number|no\.?)|medical record (?:number|no\.?))\s*[:#=]?\s*([A-Z]{0,3}\d{5,})", re.I)
 _DOB = re.compile(r"\b(DOB|date of birth|d\.o\.b\.?)\s*[:=]?\s*(\d{1,2}[/.\-]\d{1,2}[/.\-]\d{2,4}|\d{4}-\d{2}-\d{2}|\d{1,2}\s+[A-Z][a-z]{2,8}\s+\d{4})", re.I)
-_NAME = re.compile(r"\bpatient(?:'s)? name\s*[:=]\s*\S", re.I)
+_NAME = re.compile(r"\bpatient(?:'s)? name\s*[:=]\s*\S+", re.I)
 _NHS = re.compile(r"(?<![\w./-])(\d{3})[ -]?(\d{3})[ -]?(\d{4})(?![\w/-]|\.\d)")
 
 

@@ -18,6 +18,13 @@ DOMAIN = "protocol"
 class ProtocolRole(XRefRole):
     """``{protocol}`BST-SURG-01``` or ``{protocol}`text <BST-SURG-01>```."""
 
+    def run(self):
+        # Registered globally as {protocol} (not {protocol:protocol}), so set the
+        # domain here: otherwise Sphinx would look the id up in the std domain.
+        self.refdomain, self.reftype = DOMAIN, "protocol"
+        self.classes = ["xref", DOMAIN]
+        return self.create_xref_node()
+
     def process_link(self, env, refnode, has_explicit_title, title, target):
         return title, target.strip()
 

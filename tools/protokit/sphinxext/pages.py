@@ -85,6 +85,8 @@ class Renderer:
         cells: dict[tuple[str, str], list[str]] = defaultdict(list)
         for pid, (_, doc) in self.protocols.items():
             meta = doc.meta or {}
+            if meta.get("status") == "retired":
+                continue  # a retired protocol covers nothing any more
             for m in meta.get("modalities") or []:
                 for s in meta.get("sites") or []:
                     cells[(m, s)].append(pid)

@@ -1,0 +1,73 @@
+"""Shared fixtures: the repository, Sphinx test roots, a real build, a local web server."""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import os
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+
+pytest_plugins = ("sphinx.testing.fixtures",)
+
+REPO = Path(__file__).resolve().parents[1]
+FIXTURES = REPO / "tests" / "fixtures"
+
+
+@pytest.fixture(scope="session")
+def rootdir() -> Path:
+    """Where ``@pytest.mark.sphinx(testroot=...)`` finds ``test-<name>`` folders."""
+    return REPO / "tests" / "roots"
+
+
+def sphinx_build(srcdir: Path, outdir: Path, *extra: str, env: dict | None = None) -> subprocess.CompletedProcess:
+    """Run a real strict ``sphinx-build`` as a separate process (as ``make html`` does)."""
+    cmd = [sys.executable, "-m", "sphinx", "-b", "html", "-n", "-W", "--keep-going", *extra, str(srcdir), str(outdir)]
+    return subprocess.run(cmd, capture_output=True, text=True, env={**os.environ, **(env or {})}, check=False)
+
+
+@pytest.fixture(scope="session")
+def built_handbook(tmp_path_factory) -> Path:
+    """The repository's own handbook, built strict into a temporary folder."""
+    out = tmp_path_factory.mktemp("handbook") / "html"
+    proc = sphinx_build(REPO, out, "-d", str(out.parent / "doctrees"))
+    assert proc.returncode == 0, proc.stderr
+    return out
+
+
+class _Handler(http.server.SimpleHTTPRequestHandler):
+    extensions_map = {**http.server.SimpleHTTPRequestHandler.extensions_map, ".mjs": "text/javascript"}
+    extra_headers: dict[str, str] = {}
+
+    def end_headers(self):
+        for name, value in self.extra_headers.items():
+            self.send_header(name, value)
+        super().end_headers()
+
+    def log_message(self, *args):  # keep test output quiet
+        pass
+
+
+def serve(directory: Path, headers: dict[str, str] | None = None):
+    """Serve ``directory`` on 127.0.0.1 on a free port; returns (base_url, shutdown)."""
+    handler = type("Handler", (_Handler,), {"extra_headers": headers or {}})
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(handler, directory=str(directory)))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+
+    def shutdown():
+        server.shutdown()
+        server.server_close()
+
+    return f"http://127.0.0.1:{server.server_address[1]}", shutdown
+
+
+@pytest.fixture(scope="session")
+def handbook_server(built_handbook):
+    url, shutdown = serve(built_handbook)
+    yield url
+    shutdown()

@@ -1,0 +1,148 @@
+"""The Sphinx extension on tiny test roots, with Sphinx's own testing fixtures."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).parent / "roots" / "test-protocols"
+
+
+@pytest.fixture
+def src(tmp_path: Path) -> Path:
+    """A private copy of the test root (tests edit it)."""
+    dest = tmp_path / "src"
+    shutil.copytree(ROOT, dest)
+    return dest
+
+
+def build(make_app, srcdir: Path, **kwargs):
+    app = make_app("html", srcdir=srcdir, **kwargs)
+    app.build()
+    app.cleanup()  # unregister docutils nodes, so a second app in this test starts clean
+    return app
+
+
+def text_of(app, page: str) -> str:
+    """The visible text of a built page's body, whitespace collapsed."""
+    html = (Path(app.outdir) / page).read_text(encoding="utf-8")
+    body = html[html.index('<div class="body"') :]
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", body)).replace(" ,", ",")
+
+
+def warnings(app) -> str:
+    from sphinx.util.console import strip_colors
+
+    return strip_colors(app.warning.getvalue())
+
+
+def test_clean_root_builds_without_warnings(make_app, src):
+    app = build(make_app, src)
+    assert warnings(app) == ""
+
+
+def test_governance_panel_shows_front_matter_values(make_app, src):
+    app = build(make_app, src)
+    page = text_of(app, "protocols/BST-SURG-01.html")
+    for expected in ("Id : BST-SURG-01", "Version : 1.2", "Status : approved",
+                     "Owner : Consultant surgeon (role BST-SURG-01)", "Approved by : Protocol committee",
+                     "Approved on : 2026-01-10", "Effective date : 2026-02-01", "Review due : 2099-12-31",
+                     "Modalities : surgery", "Sites : lower-limb", "Referenced by : BST-MET-01 — Bone metastases"):
+        assert expected in page
+    assert "Reconstruction options clarified." in page  # revision history
+
+
+def test_status_banners(make_app, src):
+    app = build(make_app, src)
+    draft = text_of(app, "protocols/BST-MET-01.html")
+    assert "Draft — not approved for clinical use." in draft
+    assert "Review was due on 2020-01-31." in draft
+    retired = text_of(app, "protocols/BST-SURG-02.html")
+    assert "Retired on 2025-12-31 — see BST-SURG-01 — Limb salvage" in retired
+    approved = text_of(app, "protocols/BST-SURG-01.html")
+    assert "Draft —" not in approved and "Retired on" not in approved
+
+
+def test_protocol_role_links_with_id_and_title(make_app, src):
+    app = build(make_app, src)
+    html = (Path(app.outdir) / "protocols/BST-MET-01.html").read_text(encoding="utf-8")
+    assert re.search(r'<a class="reference internal" href="BST-SURG-01.html"[^>]*>.*?BST-SURG-01 — Limb salvage', html, re.S)
+    assert re.search(r'href="BST-SURG-02.html"[^>]*>.*?the old one', html, re.S)
+
+
+def test_catalogue_matrix_and_dashboard(make_app, src):
+    app = build(make_app, src)
+    catalogue = text_of(app, "protocols/index.html")
+    assert "BST-MET-01 Bone metastases surgery draft 0.3" in catalogue
+    assert "BST-SURG-02 Old limb salvage surgery retired 2.0" in catalogue
+    matrix = text_of(app, "handbook/matrix.html")
+    assert "surgery gap BST-MET-01 BST-SURG-01 BST-MET-01 gap gap gap" in matrix  # retired excluded
+    assert "assessment gap gap gap gap gap gap" in matrix
+    review = text_of(app, "handbook/review.html")
+    assert "Overdue (1) Protocol Review due Owner BST-MET-01 — Bone metastases 2020-01-31" in review
+
+
+def test_unknown_protocol_id_is_a_located_warning(make_app, src):
+    page = src / "protocols" / "BST-MET-01.md"
+    page.write_text(page.read_text().replace("Text.\n\n## Procedure", "See {protocol}`BST-SRG-01`.\n\n## Procedure", 1))
+    app = build(make_app, src)
+    line = page.read_text().split("\n").index("See {protocol}`BST-SRG-01`.") + 1
+    assert warnings(app).strip().splitlines() == [
+        f'{page}:{line}: WARNING: P301 unknown protocol id "BST-SRG-01"; did you mean "BST-SURG-01"? [protocol.unknown-protocol]'
+    ]
+
+
+def test_parallel_build_equals_serial_build(make_app, src, tmp_path):
+    serial = build(make_app, src, builddir=tmp_path / "serial")
+    parallel = build(make_app, src, builddir=tmp_path / "parallel", parallel=2)
+    assert warnings(serial) == warnings(parallel) == ""
+    pages = sorted(p.relative_to(serial.outdir) for p in Path(serial.outdir).rglob("*.html"))
+    assert pages == sorted(p.relative_to(parallel.outdir) for p in Path(parallel.outdir).rglob("*.html"))
+    for page in pages:
+        assert (Path(serial.outdir) / page).read_bytes() == (Path(parallel.outdir) / page).read_bytes(), page
+
+
+def test_incremental_build_after_retitle_updates_every_page(make_app, src):
+    build(make_app, src)
+    page = src / "protocols" / "BST-SURG-01.md"
+    page.write_text(page.read_text().replace("Limb salvage", "Limb-sparing surgery"))
+    app = build(make_app, src)
+    assert warnings(app) == ""
+    assert "BST-SURG-01 Limb-sparing surgery" in text_of(app, "protocols/index.html")
+    assert "BST-SURG-01 — Limb-sparing surgery" in text_of(app, "protocols/BST-MET-01.html")
+    assert "see BST-SURG-01 — Limb-sparing surgery" in text_of(app, "protocols/BST-SURG-02.html")
+    for built in Path(app.outdir).rglob("*.html"):
+        assert "Limb salvage" not in built.read_text(encoding="utf-8"), built
+
+
+def test_incremental_build_after_deleting_a_protocol(make_app, src):
+    build(make_app, src)
+    (src / "protocols" / "BST-MET-01.md").unlink()
+    (src / "diagrams" / "BST-MET-01.mmd").unlink()
+    app = build(make_app, src)
+    assert warnings(app) == ""
+    assert "BST-MET-01" not in text_of(app, "protocols/index.html")
+    assert "BST-MET-01" not in text_of(app, "handbook/matrix.html")
+    assert "Referenced by : —" in text_of(app, "protocols/BST-SURG-01.html")
+
+
+def test_domain_purge_and_merge(make_app, src):
+    from protokit.sphinxext.domain import DOMAIN
+
+    app = build(make_app, src)
+    domain = app.env.domains[DOMAIN]
+    assert set(domain.protocols()) == {"BST-MET-01", "BST-SURG-01", "BST-SURG-02"}
+    other = {"docs": dict(domain.docs), "aggregates": dict(domain.aggregates)}
+    domain.clear_doc("protocols/BST-MET-01")
+    assert "BST-MET-01" not in domain.protocols()
+    domain.merge_domaindata(["protocols/BST-MET-01"], other)
+    assert "BST-MET-01" in domain.protocols()
+
+
+def test_permalink_pages_redirect_by_id(make_app, src):
+    app = build(make_app, src)
+    page = (Path(app.outdir) / "id" / "BST-SURG-01.html").read_text(encoding="utf-8")
+    assert 'content="0; url=../protocols/BST-SURG-01.html"' in page
