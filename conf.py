@@ -52,6 +52,8 @@ mermaid_fullscreen = False
 
 html_theme = "pydata_sphinx_theme"
 html_static_path = []
+# Served by the site itself (a missing favicon is a 404 on every page).
+html_favicon = "tools/protokit/sphinxext/static/favicon.svg"
 html_last_updated_fmt = None
 html_copy_source = False
 html_show_sourcelink = False
