@@ -9,13 +9,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent / "tools"))
 
-from protokit import settings  # noqa: E402
+from protokit import settings
 
 project = "Bone and Soft Tissue Oncology protocol handbook"
 # A short title: the theme's navbar overlaps a long one.
 html_title = "BST Oncology Handbook"
 author = "Bone and Soft Tissue Oncology Department"
-copyright = "Bone and Soft Tissue Oncology Department"  # noqa: A001 - Sphinx's name
+copyright = "Bone and Soft Tissue Oncology Department"
 language = "en"
 
 extensions = [

@@ -7,7 +7,6 @@ import shutil
 from pathlib import Path
 
 import pytest
-
 from protokit.check import check_tree
 from protokit.rules import all_rules
 

@@ -18,8 +18,12 @@ FAIL = REPO / "tests" / "fixtures" / "fail"
 
 def run(*args: str, cwd: Path = REPO, env: dict | None = None) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "-m", "protokit", "--no-cache", *args], capture_output=True, text=True, cwd=cwd,
-        env={**os.environ, "PYTHONPATH": str(REPO / "tools"), **(env or {})}, check=False,
+        [sys.executable, "-m", "protokit", "--no-cache", *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        env={**os.environ, "PYTHONPATH": str(REPO / "tools"), **(env or {})},
+        check=False,
     )
 
 
@@ -50,7 +54,9 @@ def test_findings_exit_1_with_one_sorted_line_each(tree):
     lines = proc.stdout.splitlines()
     assert lines == sorted(lines, key=lambda s: (s.split(":")[0], int(s.split(":")[1]), int(s.split(":")[2])))
     assert lines[0].startswith("protocols/BST-SURG-08.md:")
-    assert 'P503 "MRN: 12345678" looks like a record number; the handbook must not hold patient data [patient-data]' in proc.stdout
+    assert (
+        'P503 "MRN: 12345678" looks like a record number; the handbook must not hold patient data [patient-data]' in proc.stdout
+    )
 
 
 def test_paths_limit_the_report(tree):
@@ -67,8 +73,13 @@ def test_json_format_fields(tree):
     assert proc.returncode == 1
     [finding] = json.loads(proc.stdout)
     assert finding == {
-        "path": "protocols/BST-SURG-09.md", "line": 39, "col": 21, "code": "P301", "rule": "unknown-protocol",
-        "severity": "error", "message": 'unknown protocol id "BST-SRG-01"; did you mean "BST-SURG-01"?',
+        "path": "protocols/BST-SURG-09.md",
+        "line": 39,
+        "col": 21,
+        "code": "P301",
+        "rule": "unknown-protocol",
+        "severity": "error",
+        "message": 'unknown protocol id "BST-SRG-01"; did you mean "BST-SURG-01"?',
         "url": "handbook/rules.html#p301-unknown-protocol",
     }
 
@@ -76,7 +87,9 @@ def test_json_format_fields(tree):
 def test_github_format_annotations(tree):
     add(tree, "P301-unknown-protocol.md")
     proc = run("--root", str(tree), "--format", "github")
-    assert proc.stdout.startswith("::error file=protocols/BST-SURG-09.md,line=39,col=21,title=P301 unknown-protocol::unknown protocol id")
+    assert proc.stdout.startswith(
+        "::error file=protocols/BST-SURG-09.md,line=39,col=21,title=P301 unknown-protocol::unknown protocol id"
+    )
 
 
 def test_select_and_ignore_by_prefix(tree):
@@ -135,10 +148,15 @@ def test_today_option_sets_the_checking_date(tree):
 
 def test_reference_to_a_retired_protocol_warns(tree):
     page = tree / "protocols" / "BST-MET-01.md"
-    page.write_text(page.read_text().replace("status: draft", "status: retired\nretired_on: 2026-01-01\nsuperseded_by: BST-SURG-01"))
+    page.write_text(
+        page.read_text().replace("status: draft", "status: retired\nretired_on: 2026-01-01\nsuperseded_by: BST-SURG-01")
+    )
     proc = run("--root", str(tree), "--release")
     assert proc.returncode == 1
-    assert 'protocols/BST-SURG-01.md:11:1: P307 "BST-MET-01" is retired; refer to "BST-SURG-01" instead [retired-reference]' in proc.stdout
+    assert (
+        'protocols/BST-SURG-01.md:11:1: P307 "BST-MET-01" is retired; refer to "BST-SURG-01" instead [retired-reference]'
+        in proc.stdout
+    )
 
 
 def test_unreadable_file_is_a_finding(tree):

@@ -47,10 +47,19 @@ def test_clean_root_builds_without_warnings(make_app, src):
 def test_governance_panel_shows_front_matter_values(make_app, src):
     app = build(make_app, src)
     page = text_of(app, "protocols/BST-SURG-01.html")
-    for expected in ("Id : BST-SURG-01", "Version : 1.2", "Status : approved",
-                     "Owner : Consultant surgeon (role BST-SURG-01)", "Approved by : Protocol committee",
-                     "Approved on : 2026-01-10", "Effective date : 2026-02-01", "Review due : 2099-12-31",
-                     "Modalities : surgery", "Sites : lower-limb", "Referenced by : BST-MET-01 — Bone metastases"):
+    for expected in (
+        "Id : BST-SURG-01",
+        "Version : 1.2",
+        "Status : approved",
+        "Owner : Consultant surgeon (role BST-SURG-01)",
+        "Approved by : Protocol committee",
+        "Approved on : 2026-01-10",
+        "Effective date : 2026-02-01",
+        "Review due : 2099-12-31",
+        "Modalities : surgery",
+        "Sites : lower-limb",
+        "Referenced by : BST-MET-01 — Bone metastases",
+    ):
         assert expected in page
     assert "Reconstruction options clarified." in page  # revision history
 

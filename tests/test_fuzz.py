@@ -8,7 +8,6 @@ from pathlib import Path
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
 from protokit.check import make_context, run_rules
 from protokit.parse import parse_bytes
 from protokit.rules import all_rules
@@ -45,8 +44,29 @@ yaml_values = st.recursive(
 
 
 @FUZZ
-@given(st.dictionaries(st.sampled_from(["id", "title", "type", "version", "status", "owner", "review_due", "modalities",
-                                        "sites", "related", "history", "approved_on", "myst", "other"]), yaml_values))
+@given(
+    st.dictionaries(
+        st.sampled_from(
+            [
+                "id",
+                "title",
+                "type",
+                "version",
+                "status",
+                "owner",
+                "review_due",
+                "modalities",
+                "sites",
+                "related",
+                "history",
+                "approved_on",
+                "myst",
+                "other",
+            ]
+        ),
+        yaml_values,
+    )
+)
 def test_arbitrary_front_matter_never_raises(meta):
     front = yaml.safe_dump(meta, allow_unicode=True)
     body = BASE.split("---\n", 2)[2]

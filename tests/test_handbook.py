@@ -52,8 +52,10 @@ def test_nothing_loads_from_another_host(built_handbook):
 
 def test_the_scanner_catches_a_cdn_script(tmp_path):
     page = tmp_path / "x.html"
-    page.write_text('<script type="module">import mermaid from "https://cdn.jsdelivr.net/npm/mermaid.mjs";</script>'
-                    '<link rel="stylesheet" href="//fonts.example.org/a.css">')
+    page.write_text(
+        '<script type="module">import mermaid from "https://cdn.jsdelivr.net/npm/mermaid.mjs";</script>'
+        '<link rel="stylesheet" href="//fonts.example.org/a.css">'
+    )
     assert len(external_loads(page)) == 2
 
 

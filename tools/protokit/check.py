@@ -28,7 +28,7 @@ def today() -> dt.date:
     """The checking date: ``SOURCE_DATE_EPOCH`` when set (reproducible builds), else today."""
     epoch = os.environ.get("SOURCE_DATE_EPOCH")
     if epoch and epoch.isdigit():
-        return dt.datetime.fromtimestamp(int(epoch), dt.timezone.utc).date()
+        return dt.datetime.fromtimestamp(int(epoch), dt.UTC).date()
     return dt.date.today()
 
 
@@ -140,7 +140,7 @@ class Context:
             return
         try:
             self.verdicts = mermaid.validate(sources, self.root, use_cache)
-        except (mermaid.MermaidUnavailable, OSError, ValueError) as exc:
+        except (mermaid.MermaidUnavailableError, OSError, ValueError) as exc:
             self.mermaid_problem = str(exc)
 
 
@@ -150,8 +150,15 @@ def project_schema(root: Path) -> Schema:
     return load_schema(path) if path.is_file() else default_schema()
 
 
-def make_context(root: Path, docs: list[Document], diagram_files: set[str], *, release: bool = False,
-                 on: dt.date | None = None, schema: Schema | None = None) -> Context:
+def make_context(
+    root: Path,
+    docs: list[Document],
+    diagram_files: set[str],
+    *,
+    release: bool = False,
+    on: dt.date | None = None,
+    schema: Schema | None = None,
+) -> Context:
     """Build the index and the context the rules run in."""
     schema = schema or project_schema(root)
     return Context(root, schema, Index.build(docs, diagram_files), on or today(), release)
@@ -177,8 +184,15 @@ def run_rules(ctx: Context, rules: list[Rule], only: set[str] | None = None) -> 
     return sorted(set(findings))
 
 
-def check_tree(root: Path, rules: list[Rule] | None = None, *, only: set[str] | None = None,
-               release: bool = False, on: dt.date | None = None, use_cache: bool = True) -> list[Finding]:
+def check_tree(
+    root: Path,
+    rules: list[Rule] | None = None,
+    *,
+    only: set[str] | None = None,
+    release: bool = False,
+    on: dt.date | None = None,
+    use_cache: bool = True,
+) -> list[Finding]:
     """Check a handbook tree and return its findings, sorted."""
     rules = all_rules() if rules is None else rules
     pages, diagram_files = discover(root)

@@ -34,10 +34,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("paths", nargs="*", help="files or folders to report on (default: the whole handbook)")
     p.add_argument("--root", type=Path, default=REPO_ROOT, help="handbook root (default: this repository)")
     p.add_argument("--format", choices=sorted(FORMATS), default="text", help="output format (default: text)")
-    p.add_argument("--select", action="append", metavar="PREFIX", help="only rules whose code starts with PREFIX (e.g. P3); repeatable")
+    p.add_argument(
+        "--select", action="append", metavar="PREFIX", help="only rules whose code starts with PREFIX (e.g. P3); repeatable"
+    )
     p.add_argument("--ignore", action="append", metavar="PREFIX", help="skip rules whose code starts with PREFIX; repeatable")
-    p.add_argument("--release", action="store_true", help="release mode: warnings (overdue review, retired references) become errors")
-    p.add_argument("--today", type=dt.date.fromisoformat, metavar="YYYY-MM-DD", help="check as of this date (default: SOURCE_DATE_EPOCH or today)")
+    p.add_argument(
+        "--release", action="store_true", help="release mode: warnings (overdue review, retired references) become errors"
+    )
+    p.add_argument(
+        "--today",
+        type=dt.date.fromisoformat,
+        metavar="YYYY-MM-DD",
+        help="check as of this date (default: SOURCE_DATE_EPOCH or today)",
+    )
     p.add_argument("--no-cache", action="store_true", help="do not read or write .cache/protokit")
     p.add_argument("--exit-zero", action="store_true", help="exit 0 even when errors are found (never hides exit code 2)")
     p.add_argument("--list-rules", action="store_true", help="print every rule's code, name and summary, then exit")
@@ -90,8 +99,12 @@ def main(argv: list[str] | None = None) -> int:
     try:
         only = _only(args.root, args.paths)
         findings = check_tree(
-            args.root, select_rules(select, ignore), only=only, release=args.release,
-            on=args.today, use_cache=not args.no_cache,
+            args.root,
+            select_rules(select, ignore),
+            only=only,
+            release=args.release,
+            on=args.today,
+            use_cache=not args.no_cache,
         )
     except SystemExit as exc:
         print(exc, file=sys.stderr)

@@ -51,10 +51,7 @@ def format_github(findings: list[Finding]) -> str:
     out = []
     for f in findings:
         level = "error" if f.severity == "error" else "warning"
-        out.append(
-            f"::{level} file={f.path},line={f.line},col={f.col},"
-            f"title={f.code} {f.rule}::{_gh_escape(f.message)}\n"
-        )
+        out.append(f"::{level} file={f.path},line={f.line},col={f.col},title={f.code} {f.rule}::{_gh_escape(f.message)}\n")
     return "".join(out)
 
 

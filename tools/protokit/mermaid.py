@@ -29,7 +29,7 @@ class Verdict:
     line: int | None
 
 
-class MermaidUnavailable(Exception):
+class MermaidUnavailableError(Exception):
     """Node or the npm packages are missing; the message says how to fix it."""
 
 
@@ -52,17 +52,22 @@ def _load_cache(path: Path) -> dict:
 def _run_node(sources: list[str]) -> list[dict]:
     node = shutil.which("node")
     if not node:
-        raise MermaidUnavailable("Node.js is not installed; run \"make venv\" (see README)")
+        raise MermaidUnavailableError('Node.js is not installed; run "make venv" (see README)')
     if not (REPO_ROOT / "node_modules" / "mermaid").is_dir():
-        raise MermaidUnavailable("npm packages are missing; run \"make venv\" to install them")
+        raise MermaidUnavailableError('npm packages are missing; run "make venv" to install them')
     # The script resolves mermaid and jsdom from this repository's node_modules.
     proc = subprocess.run(
-        [node, str(SCRIPT)], input=json.dumps(sources), capture_output=True,
-        text=True, cwd=REPO_ROOT, timeout=600, check=False,
+        [node, str(SCRIPT)],
+        input=json.dumps(sources),
+        capture_output=True,
+        text=True,
+        cwd=REPO_ROOT,
+        timeout=600,
+        check=False,
     )
     if proc.returncode != 0:
         tail = (proc.stderr.strip().splitlines() or ["no output"])[-1]
-        raise MermaidUnavailable(f"the mermaid validator failed: {tail}")
+        raise MermaidUnavailableError(f"the mermaid validator failed: {tail}")
     return json.loads(proc.stdout)
 
 
@@ -72,7 +77,7 @@ def validate(sources: list[str], root: Path = REPO_ROOT, use_cache: bool = True)
     cache = _load_cache(cache_file) if use_cache else {}
     todo = sorted({s for s in sources if _key(s) not in cache})
     if todo:
-        for source, result in zip(todo, _run_node(todo)):
+        for source, result in zip(todo, _run_node(todo), strict=True):
             cache[_key(source)] = [result.get("error"), result.get("line")]
         if use_cache:
             try:

@@ -19,8 +19,20 @@ from .settings import MYST_HEADING_ANCHORS, markdown_parser
 
 #: Directives whose body is not Markdown (never re-parsed for references).
 LITERAL_DIRECTIVES = frozenset(
-    {"code", "code-block", "sourcecode", "literalinclude", "include", "math",
-     "raw", "csv-table", "mermaid", "glossary", "eval-rst", "highlight"}
+    {
+        "code",
+        "code-block",
+        "sourcecode",
+        "literalinclude",
+        "include",
+        "math",
+        "raw",
+        "csv-table",
+        "mermaid",
+        "glossary",
+        "eval-rst",
+        "highlight",
+    }
 )
 _OPTION = re.compile(r"^:([\w-]+):")
 _ROLE = re.compile(r"\{([\w:-]+)\}`([^`]*)`")
@@ -89,9 +101,7 @@ class _Collector:
     def _heading(self, tokens: list[Token], i: int, start: int) -> None:
         level = int(tokens[i].tag[1])
         inline = tokens[i + 1]
-        text = "".join(
-            c.content for c in inline.children or [] if c.type in ("text", "code_inline")
-        )
+        text = "".join(c.content for c in inline.children or [] if c.type in ("text", "code_inline"))
         slug = ""
         if level <= MYST_HEADING_ANCHORS:
             slug = github_slugify(text)
@@ -121,7 +131,7 @@ class _Collector:
         for child in tok.children or []:
             if child.type == "myst_role":
                 name = child.meta.get("name", "")
-                line, col = self._locate(start, "{%s}`" % name, cursor)
+                line, col = self._locate(start, f"{{{name}}}`", cursor)
                 self.refs.append(Ref(name, child.content, line, col))
             elif child.type == "link_open":
                 href = str(child.attrs.get("href", ""))
@@ -141,9 +151,7 @@ class _Collector:
         skip = _option_lines(body_lines)
         body = "\n".join(body_lines[skip:])
         if name == "mermaid":
-            self.diagrams.append(
-                Diagram(arg or None, None if arg else body, start + 1, 1)
-            )
+            self.diagrams.append(Diagram(arg or None, None if arg else body, start + 1, 1))
         elif name == "glossary" and match:
             self._glossary(body_lines, start + 1)
         elif match and name not in LITERAL_DIRECTIVES:

@@ -75,7 +75,13 @@ def no_alt(doc, ctx):
             continue
         missing = [n for n, rx in (("accTitle", _ACC_TITLE), ("accDescr", _ACC_DESCR)) if not rx.search(source)]
         if missing:
-            yield d.line, d.col, f"diagram {path or ''} has no {' and no '.join(missing)}; add them so screen readers can describe it".replace("  ", " ")
+            yield (
+                d.line,
+                d.col,
+                f"diagram {path or ''} has no {' and no '.join(missing)}; add them so screen readers can describe it".replace(
+                    "  ", " "
+                ),
+            )
 
 
 @rule("P404", "unused-diagram", scope="project")

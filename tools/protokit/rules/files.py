@@ -66,9 +66,13 @@ def unclosed_fence(doc, ctx):
     Good: close the fence with the same marker (```` ``` ```` or ``:::``) on its own line.
     """
     for d in iter_defects(doc, "unclosed-fence"):
-        yield d.line, d.col, (
-            f'fence "{d.detail}" opened here is never closed, so it swallows the rest of '
-            f'the page; add a line "{d.detail}" where it should end'
+        yield (
+            d.line,
+            d.col,
+            (
+                f'fence "{d.detail}" opened here is never closed, so it swallows the rest of '
+                f'the page; add a line "{d.detail}" where it should end'
+            ),
         )
 
 

@@ -37,7 +37,11 @@ def no_front_matter(doc, ctx):
         # Limb salvage surgery for bone sarcoma of the limbs
     """
     for d in iter_defects(doc, "no-front-matter"):
-        yield d.line, d.col, 'no front matter; start the file with a "---" block (copy one from another protocol or run "make new")'
+        yield (
+            d.line,
+            d.col,
+            'no front matter; start the file with a "---" block (copy one from another protocol or run "make new")',
+        )
 
 
 @rule("P102", "front-matter-not-mapping")
@@ -49,7 +53,7 @@ def not_mapping(doc, ctx):
     Good: ``id: BST-SURG-01`` with one field per line.
     """
     for d in iter_defects(doc, "front-matter-not-mapping"):
-        yield d.line, d.col, f"front matter is a {d.detail}, not fields; write one \"key: value\" per line"
+        yield d.line, d.col, f'front matter is a {d.detail}, not fields; write one "key: value" per line'
 
 
 @rule("P103", "yaml-error", scope="document")
@@ -61,7 +65,7 @@ def yaml_error(doc, ctx):
     Good: ``title: "Biopsy: principles"`` (quote text containing ``: ``), spaces for indentation.
     """
     for d in iter_defects(doc, "yaml-error"):
-        yield d.line, d.col, f"front matter is not valid YAML: {d.detail}; quote values that contain \": \" or \"#\""
+        yield d.line, d.col, f'front matter is not valid YAML: {d.detail}; quote values that contain ": " or "#"'
 
 
 @rule("P104", "duplicate-key", scope="document")
@@ -115,7 +119,9 @@ def _type_problem(field, value, schema) -> str | None:
     if kind in ("string", "role", "id", "version"):
         if not isinstance(value, str) or not value.strip():
             shown = repr(value) if not isinstance(value, str) else '""'
-            quote = ' in quotes (YAML read it as a number)' if isinstance(value, (int, float)) and not isinstance(value, bool) else ""
+            quote = (
+                " in quotes (YAML read it as a number)" if isinstance(value, (int, float)) and not isinstance(value, bool) else ""
+            )
             return f'"{field.name}" must be text, got {shown}; write it{quote or " as text"}'
         if kind == "version" and not schema.version_pattern.match(value):
             return f'"version" value "{value}" is not MAJOR.MINOR (e.g. "1.2") or semver (e.g. "1.2.0")'
@@ -189,9 +195,13 @@ def bad_id(doc, ctx):
     for f in ctx.schema.fields.values():
         value = (doc.meta or {}).get(f.name)
         if f.kind == "id" and isinstance(value, str) and not ctx.schema.id_pattern.match(value):
-            yield doc.field_line(f.name), 1, (
-                f'"{f.name}" value "{value}" is not a protocol id like "BST-SURG-01"'
-                f"{did_you_mean(value, set(ctx.index.protocols) - {value})}"
+            yield (
+                doc.field_line(f.name),
+                1,
+                (
+                    f'"{f.name}" value "{value}" is not a protocol id like "BST-SURG-01"'
+                    f"{did_you_mean(value, set(ctx.index.protocols) - {value})}"
+                ),
             )
 
 
@@ -209,7 +219,12 @@ def duplicate_id(ctx):
             by_id[doc.pid].append(doc)
     for pid, docs in sorted(by_id.items()):
         for doc in docs[1:]:
-            yield doc.path, doc.field_line("id"), 1, f'id "{pid}" is already used by {docs[0].path}; choose a new id (ids are never reused)'
+            yield (
+                doc.path,
+                doc.field_line("id"),
+                1,
+                f'id "{pid}" is already used by {docs[0].path}; choose a new id (ids are never reused)',
+            )
 
 
 @rule("P112", "id-filename-mismatch")
@@ -264,7 +279,11 @@ def review_overdue(doc, ctx):
     """
     due = _as_date((doc.meta or {}).get("review_due"))
     if due and due < ctx.today and (doc.meta or {}).get("status") != "retired":
-        yield doc.field_line("review_due"), 1, f"review was due on {due.isoformat()}; review the protocol and set a new review_due"
+        yield (
+            doc.field_line("review_due"),
+            1,
+            f"review was due on {due.isoformat()}; review the protocol and set a new review_due",
+        )
 
 
 @rule("P116", "person-not-role")
@@ -315,4 +334,8 @@ def bad_history(doc, ctx):
     first = history[0]
     version = (doc.meta or {}).get("version")
     if isinstance(first, dict) and isinstance(version, str) and first.get("version") != version:
-        yield line, 1, f'the newest history entry is for version "{first.get("version")}" but the protocol is version "{version}"; add an entry for "{version}" at the top'
+        yield (
+            line,
+            1,
+            f'the newest history entry is for version "{first.get("version")}" but the protocol is version "{version}"; add an entry for "{version}" at the top',
+        )

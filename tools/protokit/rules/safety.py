@@ -48,20 +48,23 @@ def meta_refresh(doc, ctx):
     """
     myst = (doc.meta or {}).get("myst")
     meta = myst.get("html_meta") if isinstance(myst, dict) else None
-    for key, value in (meta.items() if isinstance(meta, dict) else ()):
+    for key, value in meta.items() if isinstance(meta, dict) else ():
         if "refresh" in f"{key} {value}".lower():
             yield doc.field_line("myst"), 1, f'html_meta "{key}" makes the page redirect; remove it'
 
 
 _MRN = re.compile(r"\b(MRN|hospital (?:number|no\.?)|medical record (?:number|no\.?))\s*[:#=]?\s*([A-Z]{0,3}\d{5,})", re.I)
-_DOB = re.compile(r"\b(DOB|date of birth|d\.o\.b\.?)\s*[:=]?\s*(\d{1,2}[/.\-]\d{1,2}[/.\-]\d{2,4}|\d{4}-\d{2}-\d{2}|\d{1,2}\s+[A-Z][a-z]{2,8}\s+\d{4})", re.I)
+_DOB = re.compile(
+    r"\b(DOB|date of birth|d\.o\.b\.?)\s*[:=]?\s*(\d{1,2}[/.\-]\d{1,2}[/.\-]\d{2,4}|\d{4}-\d{2}-\d{2}|\d{1,2}\s+[A-Z][a-z]{2,8}\s+\d{4})",
+    re.I,
+)
 _NAME = re.compile(r"\bpatient(?:'s)? name\s*[:=]\s*\S+", re.I)
 _NHS = re.compile(r"(?<![\w./-])(\d{3})[ -]?(\d{3})[ -]?(\d{4})(?![\w/-]|\.\d)")
 
 
 def nhs_checksum_ok(digits: str) -> bool:
     """True when a 10-digit number passes the NHS number modulus-11 check."""
-    total = sum(int(d) * w for d, w in zip(digits[:9], range(10, 1, -1)))
+    total = sum(int(d) * w for d, w in zip(digits[:9], range(10, 1, -1), strict=True))
     check = 11 - total % 11
     check = 0 if check == 11 else check
     return check != 10 and check == int(digits[9])

@@ -51,9 +51,13 @@ def section_order(doc, ctx):
     required = _required(doc, ctx)
     found = [h for h in _h2(doc) if h.text in required]
     expected_order = [r for r in required if r in {h.text for h in found}]
-    for h, expected in zip(found, expected_order):
+    for h, expected in zip(found, expected_order, strict=False):
         if h.text != expected:
-            yield h.line, 1, f'section "{h.text}" is out of order: "{expected}" should come here (order: {" → ".join(expected_order)})'
+            yield (
+                h.line,
+                1,
+                f'section "{h.text}" is out of order: "{expected}" should come here (order: {" → ".join(expected_order)})',
+            )
             return
 
 

@@ -17,6 +17,7 @@ from .incremental import on_env_updated
 from .pages import CatalogueDirective, MatrixDirective, ReviewDirective
 from .render import decorate, protocol_placeholder
 from .resolve import resolve_placeholders
+from .rulesdoc import RulesDirective
 
 
 def on_doctree_read(app, doctree) -> None:
@@ -39,6 +40,7 @@ def setup(app):
     app.add_directive("protocol-catalogue", CatalogueDirective)
     app.add_directive("protocol-matrix", MatrixDirective)
     app.add_directive("protocol-review", ReviewDirective)
+    app.add_directive("protocol-rules", RulesDirective)
     app.add_role("protocol", ProtocolDomain.roles["protocol"])
     app.connect("config-inited", setup_static)
     app.connect("doctree-read", on_doctree_read)

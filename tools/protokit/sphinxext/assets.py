@@ -64,8 +64,11 @@ def on_build_finished(app, exception) -> None:
         return
     outdir = Path(app.outdir)
     if not copy_mermaid(outdir):
-        logger.warning("mermaid is not installed (node_modules/mermaid); run \"make venv\" so diagrams render",
-                       type="protocol", subtype="assets")
+        logger.warning(
+            'mermaid is not installed (node_modules/mermaid); run "make venv" so diagrams render',
+            type="protocol",
+            subtype="assets",
+        )
     write_permalinks(outdir, app.env.domains[DOMAIN].protocols())
 
 

@@ -44,8 +44,11 @@ def pages_to_rewrite(old: dict | None, new: dict, aggregates: list[str], protoco
         return set()
     if old["today"] != new["today"]:
         return set(aggregates) | set(protocol_pages.values())
-    changed = {pid for pid in old["signatures"].keys() | new["signatures"].keys()
-               if old["signatures"].get(pid) != new["signatures"].get(pid)}
+    changed = {
+        pid
+        for pid in old["signatures"].keys() | new["signatures"].keys()
+        if old["signatures"].get(pid) != new["signatures"].get(pid)
+    }
     out: set[str] = set()
     if changed:
         out |= set(aggregates)

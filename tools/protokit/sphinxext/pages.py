@@ -75,9 +75,17 @@ class Renderer:
         rows = []
         for pid, (_, doc) in self.protocols.items():
             meta = doc.meta or {}
-            rows.append((self.link(pid, pid), doc.title, _text(meta.get("type")),
-                         status_badge(_text(meta.get("status"))), _text(meta.get("version")),
-                         _text(meta.get("owner")), _text(meta.get("review_due"))))
+            rows.append(
+                (
+                    self.link(pid, pid),
+                    doc.title,
+                    _text(meta.get("type")),
+                    status_badge(_text(meta.get("status"))),
+                    _text(meta.get("version")),
+                    _text(meta.get("owner")),
+                    _text(meta.get("review_due")),
+                )
+            )
         headers = ["Id", "Title", "Type", "Status", "Version", "Owner", "Review due"]
         return [table(headers, rows, classes=["protocol-catalogue"])]
 
@@ -96,8 +104,9 @@ class Renderer:
             row: list = [nodes.strong(m, m)]
             for s in sites:
                 pids = cells.get((m, s))
-                row.append(joined([self.link(p, p) for p in pids], " ") if pids
-                           else nodes.inline("gap", "gap", classes=["protocol-gap"]))
+                row.append(
+                    joined([self.link(p, p) for p in pids], " ") if pids else nodes.inline("gap", "gap", classes=["protocol-gap"])
+                )
             rows.append(row)
         return [table(["Modality \\ site", *sites], rows, classes=["protocol-matrix"], stub_columns=1)]
 
@@ -117,8 +126,7 @@ class Renderer:
         out: list[nodes.Node] = [nodes.paragraph("", f"As of {today.isoformat()} (the date of this build).")]
         for title, rows in ((f"Overdue ({len(overdue)})", overdue), (f"Due within {DUE_SOON_DAYS} days ({len(soon)})", soon)):
             out.append(nodes.rubric(title, title))
-            out.append(table(["Protocol", "Review due", "Owner"], rows) if rows
-                       else nodes.paragraph("", "None."))
+            out.append(table(["Protocol", "Review due", "Owner"], rows) if rows else nodes.paragraph("", "None."))
         out.append(nodes.rubric("By owner", "By owner"))
         rows = [(owner, joined([self.link(p, p) for p in pids], " ")) for owner, pids in sorted(by_owner.items())]
         out.append(table(["Owner", "Protocols"], rows))

@@ -42,7 +42,9 @@ def status_badge(status: str) -> nodes.inline:
 
 def banner(kind: str, *children: nodes.Node) -> nodes.container:
     """A status banner (admonition style, readable without colour)."""
-    box = nodes.container(classes=["protocol-banner", f"protocol-banner-{kind}", "admonition", "warning" if kind != "retired" else "caution"])
+    box = nodes.container(
+        classes=["protocol-banner", f"protocol-banner-{kind}", "admonition", "warning" if kind != "retired" else "caution"]
+    )
     box += nodes.paragraph("", "", *children)
     return box
 
@@ -51,8 +53,13 @@ def status_banners(doc: Document) -> list[nodes.Node]:
     meta = doc.meta or {}
     out: list[nodes.Node] = []
     if meta.get("status") == "draft":
-        out.append(banner("draft", nodes.strong(DRAFT_TEXT, DRAFT_TEXT),
-                          nodes.Text(" This protocol has not been approved by the department; do not use it to make clinical decisions.")))
+        out.append(
+            banner(
+                "draft",
+                nodes.strong(DRAFT_TEXT, DRAFT_TEXT),
+                nodes.Text(" This protocol has not been approved by the department; do not use it to make clinical decisions."),
+            )
+        )
     if meta.get("status") == "retired":
         parts: list[nodes.Node] = [nodes.strong("Retired", "Retired"), nodes.Text(f" on {_text(meta.get('retired_on'))}")]
         if isinstance(meta.get("superseded_by"), str):
@@ -115,10 +122,11 @@ def history_section(doc: Document) -> list[nodes.Node]:
     history = (doc.meta or {}).get("history")
     if not isinstance(history, list) or not history:
         return []
-    rows = [(_text(h.get("version")), _text(h.get("date")), _text(h.get("summary")))
-            for h in history if isinstance(h, dict)]
-    return [nodes.rubric("Revision history", "Revision history", classes=["protocol-history-title"]),
-            table(["Version", "Date", "Summary"], rows, classes=["protocol-history"])]
+    rows = [(_text(h.get("version")), _text(h.get("date")), _text(h.get("summary"))) for h in history if isinstance(h, dict)]
+    return [
+        nodes.rubric("Revision history", "Revision history", classes=["protocol-history-title"]),
+        table(["Version", "Date", "Summary"], rows, classes=["protocol-history"]),
+    ]
 
 
 def decorate(doctree: nodes.document, doc: Document) -> None:

@@ -33,8 +33,7 @@ def _overdue(doc) -> list[nodes.Node]:
     if not due or due >= build_today() or meta.get("status") == "retired":
         return []
     text = f"Review was due on {due.isoformat()}."
-    return [banner("overdue", nodes.strong(text, text),
-                   nodes.Text(" Check with the owner that this protocol is still current."))]
+    return [banner("overdue", nodes.strong(text, text), nodes.Text(" Check with the owner that this protocol is still current."))]
 
 
 def resolve_placeholders(app, doctree: nodes.document, docname: str) -> None:

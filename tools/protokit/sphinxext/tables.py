@@ -16,8 +16,7 @@ def cell_nodes(value) -> list[nodes.Node]:
     return [nodes.Text("" if value is None else str(value))]
 
 
-def table(headers: Sequence[str], rows: Sequence[Sequence], classes: Sequence[str] = (),
-          stub_columns: int = 0) -> nodes.table:
+def table(headers: Sequence[str], rows: Sequence[Sequence], classes: Sequence[str] = (), stub_columns: int = 0) -> nodes.table:
     """Build a docutils table; a cell may be text, a node or a list of nodes."""
     tbl = nodes.table(classes=["protocol-table", *classes])
     group = nodes.tgroup(cols=len(headers))
