@@ -19,7 +19,7 @@ VENV_STAMP := $(VENV)/.installed
 NPM_STAMP  := node_modules/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help venv html check test lint serve linkcheck clean clean-venv browser-deps
+.PHONY: help venv html check test lint serve linkcheck clean clean-venv browser-deps new
 
 help: ## show this help
 	@echo "Bone and Soft Tissue Oncology protocol handbook"
@@ -81,3 +81,6 @@ clean: ## remove build output and caches (keeps .venv and node_modules)
 
 clean-venv: clean ## also remove .venv and node_modules
 	rm -rf $(VENV) node_modules
+
+new: venv ## create a protocol: make new TITLE="..." [TYPE=surgery] [ID=BST-SURG-04]
+	@PYTHONPATH=tools $(VENVPY) -m protokit.scaffold --title "$(TITLE)" --type "$(TYPE)" --id "$(ID)"

@@ -139,7 +139,7 @@ class Context:
         if not sources:
             return
         try:
-            self.verdicts = mermaid.validate(sources, self.root, use_cache)
+            self.verdicts = mermaid.validate(sources, use_cache)
         except (mermaid.MermaidUnavailableError, OSError, ValueError) as exc:
             self.mermaid_problem = str(exc)
 
@@ -200,5 +200,6 @@ def check_tree(
     ctx = make_context(root, docs, diagram_files, release=release, on=on)
     if any(r.code.startswith("P4") for r in rules):
         wanted = [d for d in docs if only is None or d.path in only]
-        ctx.validate_diagrams(wanted, use_cache)
+        # The verdict cache is keyed by content, so it stays on even with --no-cache.
+        ctx.validate_diagrams(wanted)
     return run_rules(ctx, rules, only)

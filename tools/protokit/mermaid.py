@@ -37,8 +37,10 @@ def _key(source: str) -> str:
     return hashlib.sha256(f"{CACHE_VERSION}\0{source}".encode()).hexdigest()
 
 
-def _cache_path(root: Path) -> Path:
-    return root / ".cache" / "protokit" / "mermaid.json"
+def _cache_path() -> Path:
+    # One cache per checkout of the tools: verdicts depend only on the source text
+    # and the validator version, never on which handbook tree the diagram came from.
+    return REPO_ROOT / ".cache" / "protokit" / "mermaid.json"
 
 
 def _load_cache(path: Path) -> dict:
@@ -71,9 +73,9 @@ def _run_node(sources: list[str]) -> list[dict]:
     return json.loads(proc.stdout)
 
 
-def validate(sources: list[str], root: Path = REPO_ROOT, use_cache: bool = True) -> dict[str, Verdict]:
+def validate(sources: list[str], use_cache: bool = True) -> dict[str, Verdict]:
     """Return a verdict for each distinct source (keyed by the source text)."""
-    cache_file = _cache_path(root)
+    cache_file = _cache_path()
     cache = _load_cache(cache_file) if use_cache else {}
     todo = sorted({s for s in sources if _key(s) not in cache})
     if todo:

@@ -45,6 +45,8 @@ class Schema:
     sections_by_type: dict[str, tuple[str, ...]]
     retired_requires_one_of: tuple[str, ...]
     person_markers: tuple[str, ...]
+    prompts: dict[str, str]
+    id_domains: dict[str, str]
 
     def required_sections(self, protocol_type: str) -> tuple[str, ...]:
         """Return the level-2 headings a protocol of this type needs, in order."""
@@ -79,6 +81,8 @@ def parse_schema(data: dict) -> Schema:
             sections_by_type={k: tuple(v) for k, v in sections["by_type"].items()},
             retired_requires_one_of=tuple(data.get("retired_requires_one_of", ())),
             person_markers=tuple(data.get("person_markers", ())),
+            prompts=dict(data.get("prompts") or {}),
+            id_domains=dict(data.get("id_domains") or {}),
         )
     except (KeyError, TypeError, AttributeError, re.error) as exc:
         raise SchemaError(f"{SCHEMA_FILE}: malformed schema ({exc!r})") from exc

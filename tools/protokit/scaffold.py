@@ -1,0 +1,132 @@
+"""``make new``: create a protocol and its diagram stub from the schema's template.
+
+    python -m protokit.scaffold --title "..." [--type surgery] [--id BST-SURG-04]
+
+The new files pass ``make check`` and the strict build as they are.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import re
+import sys
+from pathlib import Path
+
+from .check import project_schema
+from .schema import Schema
+from .settings import DIAGRAM_DIR, PROTOCOL_DIR, REPO_ROOT
+
+USAGE = 'usage: make new TITLE="Protocol title" [TYPE=surgery] [ID=BST-SURG-04]'
+REVIEW_AFTER_DAYS = 365  # the first review is due a year after the draft (governance page)
+
+
+def next_free_id(root: Path, domain: str) -> str:
+    """The next unused ``BST-<domain>-NN`` (ids are never reused, so take max + 1)."""
+    taken = [
+        int(m.group(1))
+        for p in (root / PROTOCOL_DIR).glob(f"BST-{domain}-*.md")
+        if (m := re.fullmatch(rf"BST-{domain}-(\d+)", p.stem))
+    ]
+    return f"BST-{domain}-{max(taken, default=0) + 1:02d}"
+
+
+def _yaml_text(value: str) -> str:
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def render_protocol(schema: Schema, pid: str, title: str, ptype: str, today: dt.date) -> str:
+    """The protocol text: front matter, H1 and every required section with its prompt."""
+    due = today + dt.timedelta(days=REVIEW_AFTER_DAYS)
+    lines = [
+        "---",
+        f"id: {pid}",
+        f"title: {_yaml_text(title)}",
+        f"type: {ptype}",
+        'version: "0.1"',
+        "status: draft",
+        "owner: To be assigned (the accountable role, not a name)",
+        f"review_due: {due.isoformat()}",
+        "modalities: []",
+        "sites: []",
+        "related: []",
+        "history:",
+        '  - version: "0.1"',
+        f"    date: {today.isoformat()}",
+        "    summary: First draft.",
+        "---",
+        "",
+        f"# {title}",
+        "",
+    ]
+    for section in schema.required_sections(ptype):
+        lines += [f"## {section}", ""]
+        if section == "Pathway flowchart":
+            lines += [f"```{{mermaid}} /{DIAGRAM_DIR}/{pid}.mmd", "```", ""]
+        lines += [f"To be written: {schema.prompts.get(section, 'the content of this section.')}", ""]
+    return "\n".join(lines)
+
+
+def render_diagram(pid: str, title: str) -> str:
+    return (
+        f"flowchart TD\n  accTitle: {title} pathway\n  accDescr: Draft pathway for {pid}, to be drawn.\n"
+        "  A[Entry] --> B{First decision}\n  B -- Yes --> C[Action]\n  B -- No --> D[Alternative]\n"
+    )
+
+
+def ask(prompt: str) -> str:
+    if not sys.stdin.isatty():
+        raise SystemExit(f"{USAGE}\nerror: no TITLE given and no terminal to ask for one")
+    return input(prompt).strip()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="make new", usage=USAGE, description=__doc__.split("\n")[0])
+    parser.add_argument("--title", default="")
+    parser.add_argument("--type", default="")
+    parser.add_argument("--id", default="")
+    parser.add_argument("--root", type=Path, default=REPO_ROOT)
+    args = parser.parse_args(argv)
+    schema = project_schema(args.root)
+    types = schema.vocabularies["types"]
+    try:
+        interactive = not args.title.strip()
+        title = args.title.strip() or ask("Title: ")
+        ptype = args.type.strip() or (interactive and ask(f"Type ({', '.join(types)}) [surgery]: ")) or "surgery"
+    except SystemExit as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    except EOFError:
+        print(USAGE, file=sys.stderr)
+        return 2
+    if not title:
+        print(f"{USAGE}\nerror: the title is empty", file=sys.stderr)
+        return 2
+    if ptype not in types:
+        print(f"error: unknown TYPE {ptype!r}; use one of: {', '.join(types)}", file=sys.stderr)
+        return 2
+    pid = args.id.strip() or next_free_id(args.root, schema.id_domains.get(ptype, "PWY"))
+    if not schema.id_pattern.match(pid):
+        print(f"error: ID {pid!r} is not a protocol id like BST-SURG-04", file=sys.stderr)
+        return 2
+    page = args.root / PROTOCOL_DIR / f"{pid}.md"
+    diagram = args.root / DIAGRAM_DIR / f"{pid}.mmd"
+    for path in (page, diagram):
+        if path.exists():
+            print(f"error: {path.relative_to(args.root)} already exists; ids are never reused", file=sys.stderr)
+            return 2
+    from .check import today
+
+    page.write_text(render_protocol(schema, pid, title, ptype, today()), encoding="utf-8")
+    diagram.write_text(render_diagram(pid, title), encoding="utf-8")
+    print(f"created {page.relative_to(args.root)}\ncreated {diagram.relative_to(args.root)}\n")
+    print(
+        "next steps:\n  1. set owner (a role), modalities, sites and related in the front matter"
+        "\n  2. replace each 'To be written' line; draw the flowchart\n  3. make check, then make html"
+        " (or make serve to watch it)"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
