@@ -9,7 +9,6 @@ import sys
 from pathlib import Path
 
 from conftest import REPO, sphinx_build
-
 from protokit.check import check_tree
 
 ROOT = REPO / "tests" / "roots" / "test-protocols"
