@@ -19,7 +19,7 @@ VENV_STAMP := $(VENV)/.installed
 NPM_STAMP  := node_modules/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help venv html check test lint serve linkcheck clean clean-venv browser-deps new
+.PHONY: help venv html check test lint serve linkcheck clean clean-venv browser-deps new bench
 
 help: ## show this help
 	@echo "Bone and Soft Tissue Oncology protocol handbook"
@@ -84,3 +84,8 @@ clean-venv: clean ## also remove .venv and node_modules
 
 new: venv ## create a protocol: make new TITLE="..." [TYPE=surgery] [ID=BST-SURG-04]
 	@PYTHONPATH=tools $(VENVPY) -m protokit.scaffold --title "$(TITLE)" --type "$(TYPE)" --id "$(ID)"
+
+N ?= 100 300 1000
+RUNS ?= 3
+bench: venv ## benchmark synthetic handbooks: make bench [N="100 300 1000"] [RUNS=3]
+	PYTHONPATH=tools $(VENVPY) -m protokit.bench --sizes $(N) --runs $(RUNS)

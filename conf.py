@@ -22,6 +22,7 @@ extensions = [
     "myst_parser",
     "sphinx_design",
     "sphinxcontrib.mermaid",
+    "protokit.mermaid_speedup",
     "protokit.sphinxext",
 ]
 
@@ -69,5 +70,8 @@ html_theme_options = {
     "secondary_sidebar_items": ["page-toc"],
     "icon_links": [],
 }
-html_sidebars = {"**": ["sidebar-nav-bs"]}
+# Protocol pages carry no sidebar listing every protocol: that list made every
+# page's size and build cost grow with the handbook (quadratic overall); the
+# catalogue, the matrix and search are the way in, and phones gain the width.
+html_sidebars = {"protocols/*": []}  # other pages keep the theme default (section navigation)
 html_context = {"default_mode": "light"}

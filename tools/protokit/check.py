@@ -6,6 +6,7 @@ import datetime as dt
 import hashlib
 import os
 import pickle
+from functools import lru_cache
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -144,6 +145,7 @@ class Context:
             self.mermaid_problem = str(exc)
 
 
+@lru_cache(maxsize=8)
 def project_schema(root: Path) -> Schema:
     """The schema of a handbook tree: its own file, else this repository's."""
     path = root / SCHEMA_FILE

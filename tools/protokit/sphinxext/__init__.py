@@ -25,7 +25,7 @@ def on_doctree_read(app, doctree) -> None:
     env = app.env
     root = Path(app.srcdir)
     doc = parse_file(root, Path(env.doc2path(env.docname)))
-    env.domains[DOMAIN].docs[env.docname] = doc
+    env.domains[DOMAIN].set_doc(env.docname, doc)
     for diagram in doc.diagrams:
         if diagram.file:  # editing the .mmd rebuilds the page that includes it
             env.note_dependency(str(root / resolve_path(doc.path, diagram.file)))

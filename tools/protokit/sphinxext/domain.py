@@ -34,6 +34,14 @@ def link_text(doc: Document) -> str:
     return f"{doc.pid} — {doc.title}"
 
 
+def _protocol_map(domain) -> dict[str, tuple[str, Document]]:
+    found: dict[str, tuple[str, Document]] = {}
+    for docname, doc in sorted(domain.docs.items()):
+        if doc.is_protocol and doc.pid:
+            found.setdefault(doc.pid, (docname, doc))
+    return dict(sorted(found.items()))
+
+
 class ProtocolDomain(Domain):
     """Stores the parsed :class:`~protokit.model.Document` of every page."""
 
@@ -53,9 +61,18 @@ class ProtocolDomain(Domain):
         """Docnames of generated pages (catalogue, matrix, ...) and their kinds."""
         return self.data["aggregates"]
 
+    # Derived views (protocol map, backlinks) are computed once per change of the
+    # stored documents, not once per page written: that keeps the build linear.
+    _derived: dict[str, Any] | None = None
+
+    def set_doc(self, docname: str, doc: Document) -> None:
+        self.docs[docname] = doc
+        self._derived = None
+
     def clear_doc(self, docname: str) -> None:
         self.docs.pop(docname, None)
         self.aggregates.pop(docname, None)
+        self._derived = None
 
     def merge_domaindata(self, docnames, otherdata: dict) -> None:
         for docname in docnames:
@@ -63,14 +80,19 @@ class ProtocolDomain(Domain):
                 self.docs[docname] = otherdata["docs"][docname]
             if docname in otherdata["aggregates"]:
                 self.aggregates[docname] = otherdata["aggregates"][docname]
+        self._derived = None
+
+    def derived(self, name: str, compute) -> Any:
+        """A view of the stored documents, cached until they change."""
+        if self._derived is None:
+            self._derived = {}
+        if name not in self._derived:
+            self._derived[name] = compute(self)
+        return self._derived[name]
 
     def protocols(self) -> dict[str, tuple[str, Document]]:
         """Map id -> (docname, Document) for every protocol page, sorted by id."""
-        found = {}
-        for docname, doc in sorted(self.docs.items()):
-            if doc.is_protocol and doc.pid:
-                found.setdefault(doc.pid, (docname, doc))
-        return dict(sorted(found.items()))
+        return self.derived("protocols", _protocol_map)
 
     def resolve_xref(self, env, fromdocname, builder, typ, target, node: pending_xref, contnode):
         hit = self.protocols().get(target)

@@ -43,7 +43,7 @@ def resolve_placeholders(app, doctree: nodes.document, docname: str) -> None:
         return
     protocols = domain.protocols()
     renderer = Renderer(app.builder, docname, protocols, project_schema(app.srcdir))
-    links = backlinks(domain) if any(p["kind"] == "backlinks" for p in placeholders) else {}
+    links = domain.derived("backlinks", backlinks)
     for node in placeholders:
         kind, pid = node["kind"], node["pid"]
         if kind == "backlinks":

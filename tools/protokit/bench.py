@@ -1,0 +1,256 @@
+"""``make bench``: synthetic handbooks of N protocols, measured as whole processes.
+
+    python -m protokit.bench [--sizes 100 300 1000] [--runs 3]
+
+Writes ``_build/bench/results.json`` and prints a table. Every figure is the
+median of ``--runs`` runs of a separate process (CPU = user + system time of
+the child, from ``wait4``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from .check import project_schema
+from .settings import REPO_ROOT
+
+BENCH_DIR = REPO_ROOT / "_build" / "bench"
+DOMAINS = ["PWY", "DX", "STG", "ONC", "RT", "SURG", "IR", "MET", "SPN", "BEN", "REH", "FU"]
+TYPE_OF = {
+    "PWY": "pathway",
+    "DX": "diagnosis",
+    "STG": "reference",
+    "ONC": "systemic",
+    "RT": "radiotherapy",
+    "SURG": "surgery",
+    "IR": "interventional",
+    "MET": "surgery",
+    "SPN": "surgery",
+    "BEN": "surgery",
+    "REH": "rehabilitation",
+    "FU": "follow-up",
+}
+TERMS = ["MDT", "Mirels score", "SINS", "Limb salvage", "Wide resection", "Endoprosthesis"]
+PARAGRAPH = (
+    "The multidisciplinary team reviews imaging, pathology and the patient's priorities before any "
+    "treatment is planned, and records the decision with its reasons. Each step names the role that "
+    "acts and the time within which it must happen, so that nothing waits on an individual. "
+)
+
+
+def ids(n: int) -> list[str]:
+    """N distinct protocol ids spread over the domains (BST-SURG-07, ...)."""
+    return [f"BST-{DOMAINS[i % len(DOMAINS)]}-{i // len(DOMAINS) + 1:02d}" for i in range(n)]
+
+
+def diagram(pid: str) -> str:
+    nodes = [f"  N{k}[Step {k} of {pid}] --> N{k + 1}{{Decision {k + 1}?}}" for k in range(0, 10, 2)]
+    return (
+        "flowchart TD\n  accTitle: Pathway of "
+        + pid
+        + "\n  accDescr: Twelve steps and decisions.\n"
+        + "\n".join(nodes)
+        + "\n  N10 -- Yes --> N11[Treat]\n  N10 -- No --> N0\n"
+    )
+
+
+def protocol(pid: str, title: str, neighbours: list[str], schema, baseline: bool) -> str:
+    ptype = TYPE_OF[pid.split("-")[1]]
+    ref = (lambda p: f"{{doc}}`{p}`") if baseline else (lambda p: f"{{protocol}}`{p}`")
+    front = (
+        f'---\nid: {pid}\ntitle: "{title}"\ntype: {ptype}\nversion: "1.0"\nstatus: draft\n'
+        f"owner: Consultant (role {pid.split('-')[1]})\nreview_due: 2099-12-31\n"
+        f"modalities: [surgery, radiotherapy]\nsites: [lower-limb, pelvis]\nrelated: [{neighbours[0]}]\n"
+        f'history:\n  - version: "1.0"\n    date: 2026-01-01\n    summary: First issue.\n---\n\n'
+    )
+    out = [front, f"# {title}\n"]
+    for n, section in enumerate(schema.required_sections(ptype)):
+        out.append(f"## {section}\n")
+        if section == "Pathway flowchart":
+            out.append(f"```{{mermaid}} /diagrams/{pid}.mmd\n```\n")
+        out.append(PARAGRAPH * 2 + f"See the {{term}}`{TERMS[n % len(TERMS)]}`.\n")
+        if section == "Key recommendations":
+            out.append(
+                "| Item | Action | Source |\n|---|---|---|\n"
+                + "".join(f"| {k} | Act on finding {k} | [{k}] |\n" for k in range(1, 6))
+            )
+            out.append("Related: " + ", ".join(ref(p) for p in neighbours) + ".\n")
+    return "\n".join(out)
+
+
+CONF = """import sys
+sys.path.insert(0, {tools!r})
+__file__ = {conf!r}
+exec(compile(open({conf!r}).read(), {conf!r}, "exec"))
+html_favicon = {favicon!r}
+{extra}
+"""
+
+
+def generate(n: int, baseline: bool = False) -> Path:
+    """Write a synthetic handbook of ``n`` protocols; returns its source folder."""
+    root = BENCH_DIR / f"{n}{'-baseline' if baseline else ''}" / "src"
+    if root.exists():
+        shutil.rmtree(root)
+    for folder in ("protocols", "diagrams", "handbook"):
+        (root / folder).mkdir(parents=True)
+    schema = project_schema(REPO_ROOT)
+    all_ids = ids(n)
+    for i, pid in enumerate(all_ids):
+        neighbours = [all_ids[(i + k) % n] for k in (1, 7, 31)]
+        (root / "protocols" / f"{pid}.md").write_text(protocol(pid, f"Synthetic protocol {pid}", neighbours, schema, baseline))
+        (root / "diagrams" / f"{pid}.mmd").write_text(diagram(pid))
+    catalogue = "" if baseline else "```{protocol-catalogue}\n```\n\n"
+    (root / "protocols" / "index.md").write_text(f"# Protocols\n\n{catalogue}```{{toctree}}\n:hidden:\n:glob:\n\nBST-*\n```\n")
+    terms = "".join(f"{t}\n  Definition of {t}.\n\n" for t in TERMS)
+    (root / "handbook" / "glossary.md").write_text(f"# Glossary\n\n```{{glossary}}\n{terms}```\n")
+    (root / "index.md").write_text("# Synthetic handbook\n\n```{toctree}\nprotocols/index\nhandbook/glossary\n```\n")
+    extra = 'extensions.remove("protokit.sphinxext")' if baseline else ""
+    (root / "conf.py").write_text(
+        CONF.format(
+            tools=str(REPO_ROOT / "tools"),
+            conf=str(REPO_ROOT / "conf.py"),
+            favicon=str(REPO_ROOT / "tools/protokit/sphinxext/static/favicon.svg"),
+            extra=extra,
+        )
+    )
+    return root
+
+
+def timed(cmd: list[str], env: dict | None = None) -> dict:
+    """Run a process; return its wall and CPU seconds (user + system, children included) and peak RSS."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.perf_counter()
+    proc = subprocess.run(cmd, capture_output=True, env={**os.environ, **(env or {})}, check=False)
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if proc.returncode not in (0, 1):
+        raise SystemExit(f"benchmark step failed: {' '.join(cmd)}\n{proc.stderr.decode()[-2000:]}")
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    # ru_maxrss of RUSAGE_CHILDREN is the largest child so far: a peak over the run.
+    return {"wall": wall, "cpu": cpu, "rss_mb": after.ru_maxrss / 1024, "rc": proc.returncode}
+
+
+def median(runs: list[dict], key: str) -> float:
+    return round(statistics.median(r[key] for r in runs), 3)
+
+
+def sphinx(src: Path, out: Path) -> list[str]:
+    return [sys.executable, "-m", "sphinx", "-b", "html", "-n", "-W", "--keep-going", "-q", str(src), str(out)]
+
+
+def checker(src: Path, *extra: str) -> list[str]:
+    return [sys.executable, "-m", "protokit", "--root", str(src), *extra]
+
+
+def progress(message: str) -> None:
+    print(f"[bench] {message}", flush=True)
+
+
+def measure(n: int, runs: int) -> dict:
+    env = {"PYTHONPATH": str(REPO_ROOT / "tools")}
+    progress(f"N={n}: generating the synthetic handbook and its baseline")
+    src, base = generate(n), generate(n, baseline=True)
+    out = src.parent / "html"
+    cache = src.parent / "mermaid-cache.json"
+
+    progress(f"N={n}: checker, cold, no diagrams (x{runs})")
+    check = [timed(checker(src, "--no-cache", "--ignore", "P4"), env) for _ in range(runs)]
+    progress(f"N={n}: mermaid validation of {n} diagrams, cold, one process (x{runs})")
+    mermaid = []
+    for _ in range(runs):
+        cache.unlink(missing_ok=True)
+        mermaid.append(timed(checker(src, "--no-cache", "--select", "P4"), {**env, "PROTOKIT_MERMAID_CACHE": str(cache)}))
+    progress(f"N={n}: re-check after editing one protocol (x{runs})")
+    timed(checker(src), env)  # warm the cache
+    recheck = []
+    page = src / "protocols" / f"{ids(n)[n // 2]}.md"
+    for k in range(runs):
+        page.write_text(page.read_text() + f"\nEdited {k}.\n")
+        recheck.append(timed(checker(src), env))
+
+    progress(f"N={n}: clean strict build with the extension (x{runs})")
+    builds = []
+    for _ in range(runs):
+        shutil.rmtree(out, ignore_errors=True)
+        builds.append(timed(sphinx(src, out), env))
+    progress(f"N={n}: clean strict build, plain Sphinx + MyST + theme, no extension (x{runs})")
+    baseline = []
+    for _ in range(runs):
+        shutil.rmtree(base.parent / "html", ignore_errors=True)
+        baseline.append(timed(sphinx(base, base.parent / "html"), env))
+
+    progress(f"N={n}: incremental builds: one body edit, one retitle (x{runs})")
+    body, title = [], []
+    for k in range(runs):
+        page.write_text(page.read_text() + f"\nAnother edit {k}.\n")
+        body.append(timed(sphinx(src, out), env))
+        text = page.read_text()
+        old = f"Synthetic protocol {page.stem}" if k == 0 else f"Retitled {k - 1} {page.stem}"
+        page.write_text(text.replace(old, f"Retitled {k} {page.stem}"))
+        title.append(timed(sphinx(src, out), env))
+    for name, results in (("clean", builds), ("baseline", baseline), ("body edit", body), ("retitle", title)):
+        if any(r["rc"] != 0 for r in results):
+            raise SystemExit(f"N={n}: the {name} build had warnings; run: make html on {src} to see them")
+    page_kb = (out / "protocols" / f"{ids(n)[0]}.html").stat().st_size / 1024
+    return {
+        "n_protocols": n,
+        "check_cpu_s": median(check, "cpu"),
+        "check_wall_s": median(check, "wall"),
+        "recheck_one_wall_s": median(recheck, "wall"),
+        "mermaid_check_wall_s": median(mermaid, "wall"),
+        "build_cpu_s": median(builds, "cpu"),
+        "build_wall_s": median(builds, "wall"),
+        "baseline_build_cpu_s": median(baseline, "cpu"),
+        "incremental_body_wall_s": median(body, "wall"),
+        "incremental_title_wall_s": median(title, "wall"),
+        "peak_rss_mb": round(max(r["rss_mb"] for r in builds), 1),
+        "page_kb": round(page_kb, 1),
+    }
+
+
+COLUMNS = [
+    "n_protocols",
+    "check_cpu_s",
+    "check_wall_s",
+    "recheck_one_wall_s",
+    "mermaid_check_wall_s",
+    "build_cpu_s",
+    "build_wall_s",
+    "baseline_build_cpu_s",
+    "incremental_body_wall_s",
+    "incremental_title_wall_s",
+    "peak_rss_mb",
+    "page_kb",
+]
+
+
+def table(results: list[dict]) -> str:
+    head = "| " + " | ".join(COLUMNS) + " |\n|" + "---|" * len(COLUMNS) + "\n"
+    return head + "".join("| " + " | ".join(str(r[c]) for c in COLUMNS) + " |\n" for r in results)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="make bench", description=__doc__.split("\n")[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[100, 300, 1000])
+    parser.add_argument("--runs", type=int, default=3)
+    args = parser.parse_args(argv)
+    results = [measure(n, args.runs) for n in args.sizes]
+    BENCH_DIR.mkdir(parents=True, exist_ok=True)
+    (BENCH_DIR / "results.json").write_text(json.dumps(results, indent=2, sort_keys=True) + "\n")
+    print(table(results))
+    print(f"written {BENCH_DIR / 'results.json'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
