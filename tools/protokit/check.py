@@ -6,9 +6,9 @@ import datetime as dt
 import hashlib
 import os
 import pickle
-from functools import lru_cache
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 from . import mermaid
