@@ -51,6 +51,9 @@ mermaid_init_config = {"startOnLoad": False, "securityLevel": "strict"}
 # phone readers need the diagram inline anyway.
 mermaid_fullscreen = False
 
+# Link checking (make linkcheck): bounded timeouts and retries, commented ignores.
+globals().update(settings.LINKCHECK)
+
 html_theme = "pydata_sphinx_theme"
 html_static_path = []
 # Served by the site itself (a missing favicon is a 404 on every page).

@@ -27,6 +27,26 @@ MYST_HEADING_ANCHORS = 3
 MYST_FENCE_AS_DIRECTIVE = ["mermaid"]
 
 
+#: Link checking: bounded, so a dead or slow host cannot stall a release.
+LINKCHECK = {
+    "linkcheck_timeout": 15,  # seconds per request (Sphinx's default is 30)
+    "linkcheck_retries": 2,
+    # A server answering 429 is waited for at most this long in total, never forever.
+    "linkcheck_rate_limit_timeout": 60.0,
+    "linkcheck_report_timeouts_as_broken": True,
+    "linkcheck_workers": 5,
+    "linkcheck_ignore": [
+        # Local previews and the intranet itself: not reachable from CI.
+        r"^https?://127\.0\.0\.1",
+        r"^https?://localhost",
+    ],
+    "linkcheck_anchors_ignore_for_url": [
+        # GitHub renders heading anchors with JavaScript: the HTML has none.
+        r"^https://github\.com/",
+    ],
+}
+
+
 @lru_cache(maxsize=1)
 def markdown_parser() -> MarkdownIt:
     """Return MyST's markdown-it parser configured like the Sphinx build."""

@@ -6,12 +6,15 @@ a protocol that passes ``make check`` cannot fail the build on a protocol rule.
 
 from __future__ import annotations
 
+import zlib
 from pathlib import Path
 
 from ..index import resolve_path
 from ..parse import parse_file
 from .assets import on_build_finished, setup_static
 from .checks import check_consistency
+from .csp import on_build_finished as scan_scripts
+from .csp import replace_pagename_script
 from .domain import DOMAIN, ProtocolDomain
 from .incremental import on_env_updated
 from .pages import CatalogueDirective, MatrixDirective, ReviewDirective
@@ -33,6 +36,20 @@ def on_doctree_read(app, doctree) -> None:
         decorate(doctree, doc)
 
 
+def _code_version() -> int:
+    """A number that changes whenever protokit's code or static files change.
+
+    Sphinx re-reads every page when an extension's env_version changes, so a
+    change to the rendering code never leaves stale pages behind.
+    """
+    package = Path(__file__).resolve().parents[1]
+    digest = 0
+    for path in sorted(package.rglob("*")):
+        if path.suffix in (".py", ".css", ".js", ".mjs") and path.is_file():
+            digest = zlib.crc32(path.read_bytes(), zlib.crc32(path.name.encode(), digest))
+    return digest
+
+
 def setup(app):
     app.add_config_value("protocol_release_mode", False, "env", types=[bool])
     app.add_domain(ProtocolDomain)
@@ -48,8 +65,10 @@ def setup(app):
     app.connect("env-check-consistency", check_consistency)
     app.connect("doctree-resolved", resolve_placeholders)
     app.connect("build-finished", on_build_finished)
+    app.connect("build-finished", scan_scripts, priority=900)  # after the pages and assets exist
+    app.connect("html-page-context", replace_pagename_script, priority=900)  # after the theme's
     app.add_css_file("protokit.css")
     app.add_js_file("protokit.js")
     # Safe in parallel: per-document data lives in the domain, which implements
     # clear_doc and merge_domaindata (tested by a -j 2 build in tests/).
-    return {"version": "0.1", "parallel_read_safe": True, "parallel_write_safe": True, "env_version": 1}
+    return {"version": "0.1", "parallel_read_safe": True, "parallel_write_safe": True, "env_version": _code_version()}

@@ -1,0 +1,201 @@
+"""Release quality gates in real headless Chromium: every page, search, links, print,
+phone width, accessibility (axe-core) and the hardened Content-Security-Policy."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from conftest import REPO, serve
+from playwright.sync_api import sync_playwright
+
+CHROMIUM = "/usr/bin/chromium"
+FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+ALL_DRAWN = """() => [...document.querySelectorAll('.mermaid')].every(
+    el => el.getAttribute('data-processed') === 'true' && el.querySelector('svg'))"""
+AXE = REPO / "node_modules" / "axe-core" / "axe.min.js"
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        yield b
+        b.close()
+
+
+def pages(built: Path) -> list[str]:
+    """Every content page (the /id/ permalinks are one-line redirects, tested elsewhere)."""
+    return sorted(
+        p.relative_to(built).as_posix() for p in built.rglob("*.html") if p.relative_to(built).parts[0] not in ("id", "_static")
+    )
+
+
+class Watch:
+    """Requests, failed responses and console errors of one page."""
+
+    def __init__(self, page, base: str):
+        self.outside: list[str] = []
+        self.failed: list[str] = []
+        self.errors: list[str] = []
+        page.on("request", lambda r: None if r.url.startswith((base, "data:", "blob:")) else self.outside.append(r.url))
+        page.on("response", lambda r: r.status >= 400 and self.failed.append(f"{r.status} {r.url}"))
+        page.on("console", lambda m: m.type == "error" and self.errors.append(m.text))
+        page.on("pageerror", lambda e: self.errors.append(str(e)))
+
+
+def test_every_page_renders_offline_without_errors(browser, built_handbook, handbook_server):
+    problems = {}
+    page = browser.new_page()
+    watch = Watch(page, handbook_server)
+    for rel in pages(built_handbook):
+        page.goto(f"{handbook_server}/{rel}")
+        if page.locator(".mermaid").count():
+            page.wait_for_function(ALL_DRAWN, timeout=30000)
+            if page.locator('svg[aria-roledescription="error"]').count():
+                problems[rel] = "mermaid error graphic"
+        if watch.outside or watch.failed or watch.errors:
+            problems[rel] = (watch.outside, watch.failed, watch.errors)
+            watch.outside, watch.failed, watch.errors = [], [], []
+    page.close()
+    assert len(pages(built_handbook)) > 25
+    assert problems == {}
+
+
+def test_search_finds_a_protocol_by_clinical_term(browser, handbook_server):
+    page = browser.new_page()
+    page.goto(f"{handbook_server}/search.html?q=Mirels")
+    page.wait_for_selector("#search-results ul.search li a", timeout=20000)
+    hrefs = [a.get_attribute("href") for a in page.locator("#search-results ul.search li a").all()]
+    assert any("protocols/BST-MET-01.html" in h for h in hrefs), hrefs
+    page.close()
+
+
+def test_protocol_links_and_catalogue_navigate(browser, handbook_server):
+    page = browser.new_page()
+    page.goto(f"{handbook_server}/protocols/index.html")
+    page.locator("table.protocol-catalogue a", has_text="BST-SURG-01").first.click()
+    page.wait_for_url(re.compile(r"/protocols/BST-SURG-01\.html"))
+    assert "Limb salvage" in page.locator("h1").first.inner_text()
+    page.goto(f"{handbook_server}/protocols/BST-SURG-03.html")
+    link = page.locator("article a.reference.internal", has_text="BST-IR-02").first
+    link.click()
+    page.wait_for_url(re.compile(r"/protocols/BST-IR-02\.html"))
+    assert "aortic balloon" in page.locator("h1").first.inner_text().lower()
+    page.close()
+
+
+def test_print_shows_the_stamp_and_hides_navigation(browser, handbook_server):
+    page = browser.new_page()
+    page.goto(f"{handbook_server}/protocols/BST-MET-01.html")
+    page.emulate_media(media="print")
+    stamp = page.locator(".protocol-print-stamp")
+    assert stamp.is_visible()
+    text = stamp.inner_text()
+    assert "BST-MET-01 · version 0.1 · status draft · printed " in text
+    assert re.search(r"printed \d{4}-\d{2}-\d{2}", text)
+    assert "Uncontrolled when printed — check the handbook for the current version." in text
+    assert not page.locator(".bd-header").is_visible()
+    page.emulate_media(media="screen")
+    assert not stamp.is_visible()
+    page.close()
+
+
+def test_protocol_pages_fit_a_phone(browser, built_handbook, handbook_server):
+    page = browser.new_page(viewport={"width": 390, "height": 844})
+    too_wide = {}
+    for rel in pages(built_handbook):
+        if rel.startswith("protocols/BST-"):
+            page.goto(f"{handbook_server}/{rel}")
+            page.wait_for_function(ALL_DRAWN, timeout=30000)
+            width = page.evaluate("document.documentElement.scrollWidth")
+            if width > 390:
+                too_wide[rel] = width
+    page.close()
+    assert too_wide == {}
+
+
+PAGE_TYPES = [
+    "index.html",
+    "protocols/index.html",
+    "protocols/BST-MET-01.html",
+    "handbook/matrix.html",
+    "handbook/review.html",
+    "handbook/glossary.html",
+    "handbook/rules.html",
+    "handbook/authoring.html",
+    "search.html?q=biopsy",
+]
+
+
+@pytest.mark.parametrize("rel", PAGE_TYPES)
+def test_accessibility_no_serious_or_critical_violations(browser, handbook_server, rel):
+    page = browser.new_page()
+    page.goto(f"{handbook_server}/{rel}")
+    if page.locator(".mermaid").count():
+        page.wait_for_function(ALL_DRAWN, timeout=30000)
+    page.add_script_tag(path=str(AXE))
+    result = page.evaluate("async () => await axe.run(document, {runOnly: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']})")
+    page.close()
+    bad = [
+        (v["id"], v["impact"], [n["target"] for n in v["nodes"]][:3])
+        for v in result["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
+    assert bad == []
+
+
+def csp_header(built: Path) -> str:
+    text = (built / "csp-header.conf").read_text()
+    return re.search(r'add_header Content-Security-Policy "([^"]+)" always;', text).group(1)
+
+
+def test_site_works_under_the_generated_content_security_policy(browser, built_handbook):
+    policy = csp_header(built_handbook)
+    assert "unsafe-eval" not in policy and "script-src 'self' 'sha256-" in policy
+    url, shutdown = serve(built_handbook, headers={"Content-Security-Policy": policy})
+    try:
+        page = browser.new_page()
+        violations: list[str] = []
+        page.on("console", lambda m: "Content Security Policy" in m.text and violations.append(m.text))
+        page.add_init_script(
+            "document.addEventListener('securitypolicyviolation', e => "
+            "console.error('Content Security Policy violation: ' + e.violatedDirective + ' ' + e.blockedURI))"
+        )
+        page.goto(f"{url}/protocols/BST-SPN-01.html")
+        page.wait_for_function(ALL_DRAWN, timeout=30000)
+        assert page.locator('svg[aria-roledescription="error"]').count() == 0
+        page.goto(f"{url}/search.html?q=Mirels")
+        page.wait_for_selector("#search-results ul.search li a", timeout=20000)
+        page.goto(f"{url}/index.html")
+        page.wait_for_load_state("networkidle")
+        page.close()
+    finally:
+        shutdown()
+    assert violations == []
+
+
+def test_post_build_scan_rejects_a_script_in_content(tmp_path):
+    from protokit.sphinxext.csp import scan
+
+    (tmp_path / "ok.html").write_text(
+        '<script src="_static/x.js"></script><script>var a = 1;</script><article class="bd-article"><p>Text</p></article>'
+    )
+    (tmp_path / "bad.html").write_text(
+        '<script src="https://cdn.example.org/x.js"></script><article class="bd-article"><script>alert(1)</script></article>'
+    )
+    hashes, problems = scan(tmp_path)
+    assert problems == [
+        "bad.html: script from another host: https://cdn.example.org/x.js",
+        "bad.html: a <script> inside the page content (raw HTML in the source?)",
+    ]
+    assert len(hashes) == 2
