@@ -19,7 +19,7 @@ VENV_STAMP := $(VENV)/.installed
 NPM_STAMP  := node_modules/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help venv html check test lint serve linkcheck clean clean-venv browser-deps new bench
+.PHONY: help venv html check test lint serve linkcheck clean clean-venv browser-deps new bench versions
 
 help: ## show this help
 	@echo "Bone and Soft Tissue Oncology protocol handbook"
@@ -89,3 +89,7 @@ N ?= 100 300 1000
 RUNS ?= 3
 bench: venv ## benchmark synthetic handbooks: make bench [N="100 300 1000"] [RUNS=3]
 	PYTHONPATH=tools $(VENVPY) -m protokit.bench --sizes $(N) --runs $(RUNS)
+
+BASE_URL ?= /
+versions: venv ## build every release tag v* into _build/versions (+ versions.json, latest/)
+	PYTHONPATH=tools $(VENVPY) -m protokit.versions --base-url "$(BASE_URL)" $(if $(FORCE),--force)

@@ -4,12 +4,13 @@ Thin on purpose: MyST settings come from protokit.settings (the checker parses
 with the very same settings), behaviour lives in the protokit extension.
 """
 
+import os
 import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent / "tools"))
 
-from protokit import settings
+from protokit import releases, settings
 
 project = "Bone and Soft Tissue Oncology protocol handbook"
 # A short title: the theme's navbar overlaps a long one.
@@ -17,6 +18,10 @@ html_title = "BST Oncology Handbook"
 author = "Bone and Soft Tissue Oncology Department"
 copyright = "Bone and Soft Tissue Oncology Department"
 language = "en"
+
+# The release: the annotated tag v* at HEAD ("development" otherwise), or what
+# `make versions` sets for an archived release. Shown on every page.
+release = version = releases.current_release(Path(__file__).parent)
 
 extensions = [
     "myst_parser",
@@ -68,7 +73,6 @@ html_theme_options = {
     "show_prev_next": False,
     "show_toc_level": 2,
     "navbar_align": "left",
-    "footer_start": ["copyright"],
     "footer_end": [],
     "secondary_sidebar_items": ["page-toc"],
     "icon_links": [],
@@ -76,5 +80,12 @@ html_theme_options = {
 # Protocol pages carry no sidebar listing every protocol: that list made every
 # page's size and build cost grow with the handbook (quadratic overall); the
 # catalogue, the matrix and search are the way in, and phones gain the width.
+# `make versions` builds each release with the path of the shared versions.json:
+# then every page gets the version switcher (never fetched at build time).
+if os.environ.get("HANDBOOK_VERSIONS_JSON"):
+    html_theme_options["switcher"] = {"json_url": os.environ["HANDBOOK_VERSIONS_JSON"], "version_match": release}
+    html_theme_options["check_switcher"] = False
+    html_theme_options["navbar_end"] = ["version-switcher", "theme-switcher", "navbar-icon-links"]
+html_theme_options["footer_start"] = ["copyright", "protokit-release"]
 html_sidebars = {"protocols/*": []}  # other pages keep the theme default (section navigation)
 html_context = {"default_mode": "light"}

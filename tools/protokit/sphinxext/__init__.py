@@ -18,6 +18,7 @@ from .csp import replace_pagename_script
 from .domain import DOMAIN, ProtocolDomain
 from .incremental import on_env_updated
 from .pages import CatalogueDirective, MatrixDirective, ReviewDirective
+from .releasepages import InForceDirective, ReleaseNotesDirective, add_release_context, write_data_script
 from .render import decorate, protocol_placeholder
 from .resolve import resolve_placeholders
 from .rulesdoc import RulesDirective
@@ -58,6 +59,8 @@ def setup(app):
     app.add_directive("protocol-matrix", MatrixDirective)
     app.add_directive("protocol-review", ReviewDirective)
     app.add_directive("protocol-rules", RulesDirective)
+    app.add_directive("protocol-release-notes", ReleaseNotesDirective)
+    app.add_directive("protocol-in-force", InForceDirective)
     app.add_role("protocol", ProtocolDomain.roles["protocol"])
     app.connect("config-inited", setup_static)
     app.connect("doctree-read", on_doctree_read)
@@ -65,6 +68,8 @@ def setup(app):
     app.connect("env-check-consistency", check_consistency)
     app.connect("doctree-resolved", resolve_placeholders)
     app.connect("build-finished", on_build_finished)
+    app.connect("build-finished", write_data_script)
+    app.connect("html-page-context", add_release_context)
     app.connect("build-finished", scan_scripts, priority=900)  # after the pages and assets exist
     app.connect("html-page-context", replace_pagename_script, priority=900)  # after the theme's
     app.add_css_file("protokit.css")

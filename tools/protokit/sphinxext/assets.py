@@ -13,6 +13,7 @@ from .domain import DOMAIN
 logger = logging.getLogger(__name__)
 
 STATIC = Path(__file__).with_name("static")
+TEMPLATES = Path(__file__).with_name("templates")
 MERMAID_DIST = REPO_ROOT / "node_modules" / "mermaid" / "dist"
 MERMAID_ENTRY = "mermaid.esm.min.mjs"
 MERMAID_CHUNKS = Path("chunks") / "mermaid.esm.min"
@@ -74,3 +75,4 @@ def on_build_finished(app, exception) -> None:
 
 def setup_static(app, config) -> None:
     config.html_static_path.append(str(STATIC))
+    config.templates_path.append(str(TEMPLATES))

@@ -64,5 +64,7 @@ def on_env_updated(app, env) -> list[str]:
     new = snapshot(domain)
     pages = {pid: docname for pid, (docname, _) in domain.protocols().items()}
     rewrite = pages_to_rewrite(getattr(env, SNAPSHOT, None), new, list(domain.aggregates), pages)
+    # Release pages depend on git tags too, which Sphinx cannot see: always rewrite them.
+    rewrite |= {d for d, kinds in domain.aggregates.items() if {"release_notes", "in_force"} & set(kinds)}
     setattr(env, SNAPSHOT, new)
     return sorted(d for d in rewrite if d in env.all_docs)

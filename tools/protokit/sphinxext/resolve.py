@@ -9,6 +9,7 @@ from ..check import today as build_today
 from ..rules.references import role_target
 from .domain import DOMAIN
 from .pages import Renderer, _date
+from .releasepages import in_force_page, release_notes
 from .render import banner, protocol_placeholder
 from .tables import joined
 
@@ -51,6 +52,10 @@ def resolve_placeholders(app, doctree: nodes.document, docname: str) -> None:
             new = joined(refs, "; ") if refs else [nodes.Text("—")]
         elif kind == "overdue":
             new = _overdue(protocols[pid][1]) if pid in protocols else []
+        elif kind == "release_notes":
+            new = release_notes(app)
+        elif kind == "in_force":
+            new = in_force_page(app)
         else:
             new = getattr(renderer, kind)()
         node.replace_self(new or [nodes.inline()])
