@@ -11,14 +11,14 @@ from protokit.check import check_tree
 from protokit.rules import all_rules
 
 FIXTURES = Path(__file__).parent / "fixtures"
-FAIL_FILES = sorted(p for p in (FIXTURES / "fail").iterdir() if p.suffix in (".md", ".mmd"))
-EXPECT = re.compile(rb"^(?:%% )?expect: (.*)$|^(\d+:\d+: P\d{3} \[[a-z0-9-]+\])$", re.M)
+FAIL_FILES = sorted(p for p in (FIXTURES / "fail").iterdir() if p.suffix in (".md", ".mmd", ".yaml"))
+EXPECT = re.compile(rb"^(?:%% |# )?expect: (.*)$|^(\d+:\d+: P\d{3} \[[a-z0-9-]+\])$", re.M)
 
 
 def expectations(path: Path) -> tuple[str, list[str]]:
     """Read ``as <path>`` and the ``line:col: CODE [rule]`` lines from a fixture's comment."""
     data = path.read_bytes()
-    start = max(data.rfind(b"<!-- expect:"), data.find(b"%% expect:"))
+    start = max(data.rfind(b"<!-- expect:"), data.find(b"%% expect:"), data.find(b"# expect:"))
     assert start >= 0, f"{path.name} has no expect comment"
     lines = [m.group(1) or m.group(2) for m in EXPECT.finditer(data[start:].replace(b"<!-- ", b""))]
     lines = [line.decode() for line in lines]
@@ -44,8 +44,9 @@ def test_fail_fixture_gives_exactly_its_findings(fixture: Path, tmp_path: Path):
 def test_every_rule_has_a_fail_fixture_or_a_unit_test():
     covered = {p.stem.split("-")[0] for p in FAIL_FILES}
     # P006 (unreadable), P307 (retired-reference) and P406 (mermaid-unavailable) need a
-    # tree state a single file cannot express: tests/test_cli.py covers them.
-    covered |= {"P006", "P307", "P406"}
+    # tree state a single file cannot express: tests/test_cli.py covers them; P601
+    # (--since) needs git history: tests/test_versions.py covers it.
+    covered |= {"P006", "P307", "P406", "P601"}
     assert {r.code for r in all_rules()} <= covered
 
 

@@ -155,3 +155,18 @@ def test_permalink_pages_redirect_by_id(make_app, src):
     app = build(make_app, src)
     page = (Path(app.outdir) / "id" / "BST-SURG-01.html").read_text(encoding="utf-8")
     assert 'content="0; url=../protocols/BST-SURG-01.html"' in page
+
+
+def test_redirect_map_keeps_an_old_address(make_app, src):
+    (src / "protocols" / "redirects.yaml").write_text("redirects:\n  protocols/BST-LIMB-01: protocols/BST-SURG-01\n")
+    app = build(make_app, src)
+    assert warnings(app) == ""
+    page = (Path(app.outdir) / "protocols" / "BST-LIMB-01.html").read_text(encoding="utf-8")
+    assert 'content="0; url=../protocols/BST-SURG-01.html"' in page
+
+
+def test_redirect_over_a_live_page_fails_the_build(make_app, src):
+    (src / "protocols" / "redirects.yaml").write_text("redirects:\n  protocols/BST-MET-01: protocols/BST-SURG-01\n")
+    app = build(make_app, src)
+    assert 'P603 redirect from "protocols/BST-MET-01" would overwrite a live page' in warnings(app)
+    assert "Bone metastases" in text_of(app, "protocols/BST-MET-01.html")

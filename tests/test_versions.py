@@ -148,3 +148,26 @@ def test_in_force_between_the_tags_is_the_older_version(repo):
     assert in_force(data, "2026-03-02")["BST-SURG-01"]["version"] == "1.1"
     assert in_force(data, "2026-01-11")["BST-SURG-01"]["state"] == "no approved version"
     assert in_force(data, "2026-02-25")["BST-MET-01"]["state"] == "no approved version"  # drafts are never in force
+
+
+def test_since_fails_an_unversioned_change_and_passes_a_bumped_one(repo):
+    page = repo / "protocols" / "BST-SURG-01.md"
+    original = page.read_text()
+    cmd = [sys.executable, "-m", "protokit", "--root", str(repo), "--no-cache", "--select", "P6", "--since"]
+    env = {**os.environ, "PYTHONPATH": str(REPO / "tools")}
+    try:
+        assert subprocess.run([*cmd, "v2026.2"], capture_output=True, env=env, check=False).returncode == 0
+        page.write_text(original.replace(V2["text"], V2["text"] + " Check the margins."))
+        proc = subprocess.run([*cmd, "v2026.2"], capture_output=True, text=True, env=env, check=False)
+        assert proc.returncode == 1
+        assert (
+            'P601 the protocol changed since v2026.2 but "version" is still "1.1"; raise it and add a history entry'
+            in proc.stdout
+        )
+        page.write_text(page.read_text().replace('version: "1.1"', 'version: "1.2"', 1))
+        proc = subprocess.run([*cmd, "v2026.2"], capture_output=True, text=True, env=env, check=False)
+        assert 'add a history entry for version "1.2"' in proc.stdout
+        unknown = subprocess.run([*cmd, "v1999"], capture_output=True, text=True, env=env, check=False)
+        assert unknown.returncode == 2 and "error: --since v1999" in unknown.stderr
+    finally:
+        page.write_text(original)

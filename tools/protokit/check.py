@@ -16,6 +16,8 @@ from .findings import Finding
 from .index import Index
 from .model import Document
 from .parse import parse_bytes
+from .redirects import load_redirects
+from .releases import protocols_at
 from .rules import Rule, all_rules
 from .rules.diagrams import diagram_path
 from .schema import Schema, default_schema, load_schema
@@ -113,6 +115,10 @@ class Context:
     today: dt.date
     release: bool = False
     verdicts: dict[str, mermaid.Verdict] = field(default_factory=dict)
+    since: dict[str, dict] | None = None  # protocols at the --since release
+    since_ref: str = ""
+    redirects: dict[str, tuple[str, int]] = field(default_factory=dict)
+    redirect_problems: list[str] = field(default_factory=list)
     mermaid_problem: str | None = None
     _texts: dict[str, str | None] = field(default_factory=dict)
 
@@ -163,7 +169,9 @@ def make_context(
 ) -> Context:
     """Build the index and the context the rules run in."""
     schema = schema or project_schema(root)
-    return Context(root, schema, Index.build(docs, diagram_files), on or today(), release)
+    ctx = Context(root, schema, Index.build(docs, diagram_files), on or today(), release)
+    ctx.redirects, ctx.redirect_problems = load_redirects(root)
+    return ctx
 
 
 def run_rules(ctx: Context, rules: list[Rule], only: set[str] | None = None) -> list[Finding]:
@@ -194,12 +202,15 @@ def check_tree(
     release: bool = False,
     on: dt.date | None = None,
     use_cache: bool = True,
+    since: str | None = None,
 ) -> list[Finding]:
     """Check a handbook tree and return its findings, sorted."""
     rules = all_rules() if rules is None else rules
     pages, diagram_files = discover(root)
     docs = load_documents(root, pages, use_cache)
     ctx = make_context(root, docs, diagram_files, release=release, on=on)
+    if since:  # raises GitError for an unknown tag: a usage error (exit 2)
+        ctx.since, ctx.since_ref = protocols_at(root, since), since
     if any(r.code.startswith("P4") for r in rules):
         wanted = [d for d in docs if only is None or d.path in only]
         # The verdict cache is keyed by content, so it stays on even with --no-cache.

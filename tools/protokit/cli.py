@@ -13,6 +13,7 @@ from pathlib import Path
 
 from . import __version__
 from .findings import FORMATS
+from .releases import GitError
 from .rules import all_rules, select_rules
 from .schema import SchemaError
 from .settings import REPO_ROOT
@@ -46,6 +47,9 @@ def build_parser() -> argparse.ArgumentParser:
         type=dt.date.fromisoformat,
         metavar="YYYY-MM-DD",
         help="check as of this date (default: SOURCE_DATE_EPOCH or today)",
+    )
+    p.add_argument(
+        "--since", metavar="TAG", help="fail protocols changed since this release without a version bump and history entry"
     )
     p.add_argument("--no-cache", action="store_true", help="do not read or write .cache/protokit")
     p.add_argument("--exit-zero", action="store_true", help="exit 0 even when errors are found (never hides exit code 2)")
@@ -105,12 +109,16 @@ def main(argv: list[str] | None = None) -> int:
             release=args.release,
             on=args.today,
             use_cache=not args.no_cache,
+            since=args.since,
         )
     except SystemExit as exc:
         print(exc, file=sys.stderr)
         return 2
     except SchemaError as exc:
         print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except GitError as exc:
+        print(f"error: --since {args.since}: {exc}", file=sys.stderr)
         return 2
     sys.stdout.write(FORMATS[args.format](findings))
     errors = sum(f.severity == "error" for f in findings)

@@ -1,7 +1,7 @@
 """The rule registry: one small function per rule, registered by a decorator.
 
 Each rule has a stable code (``P0xx`` files, ``P1xx`` metadata, ``P2xx``
-sections, ``P3xx`` cross-references, ``P4xx`` diagrams, ``P5xx`` safety), a
+sections, ``P3xx`` cross-references, ``P4xx`` diagrams, ``P5xx`` safety, ``P6xx`` releases), a
 kebab-case name and a docstring whose first line is its summary; the rest shows
 a bad and a good example. The handbook's rule reference is generated from them.
 
@@ -45,7 +45,7 @@ class Rule:
 
 
 REGISTRY: dict[str, Rule] = {}
-_MODULES = ("files", "metadata", "sections", "references", "diagrams", "safety")
+_MODULES = ("files", "metadata", "sections", "references", "diagrams", "safety", "releases")
 
 
 def rule(code: str, name: str, *, severity: str = "error", scope: str = "protocol"):

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from sphinx.util import logging
 
+from ..redirects import REDIRECT_PAGE, load_redirects, relative_url
 from ..settings import REPO_ROOT
 from .domain import DOMAIN
 
@@ -71,6 +72,18 @@ def on_build_finished(app, exception) -> None:
             subtype="assets",
         )
     write_permalinks(outdir, app.env.domains[DOMAIN].protocols())
+    write_redirects(app, outdir)
+
+
+def write_redirects(app, outdir: Path) -> None:
+    """A redirect page at each old address of the redirect map (never over a live page: P603)."""
+    redirects, _ = load_redirects(Path(app.srcdir))
+    for old, (new, _line) in sorted(redirects.items()):
+        if old in app.env.all_docs or new not in app.env.all_docs:
+            continue  # reported by P603 / P602, which fail the strict build
+        page = outdir / f"{old}.html"
+        page.parent.mkdir(parents=True, exist_ok=True)
+        page.write_text(REDIRECT_PAGE.format(url=relative_url(old, new)), encoding="utf-8")
 
 
 def setup_static(app, config) -> None:
