@@ -19,7 +19,7 @@ VENV_STAMP := $(VENV)/.installed
 NPM_STAMP  := node_modules/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help venv html check test lint serve linkcheck clean clean-venv browser-deps new bench versions
+.PHONY: help venv html check test lint serve linkcheck clean clean-venv browser-deps new bench versions bundle
 
 help: ## show this help
 	@echo "Bone and Soft Tissue Oncology protocol handbook"
@@ -93,3 +93,6 @@ bench: venv ## benchmark synthetic handbooks: make bench [N="100 300 1000"] [RUN
 BASE_URL ?= /
 versions: venv ## build every release tag v* into _build/versions (+ versions.json, latest/)
 	PYTHONPATH=tools $(VENVPY) -m protokit.versions --base-url "$(BASE_URL)" $(if $(FORCE),--force)
+
+bundle: venv browser-deps ## downtime bundle: a zip that opens from disk (diagrams as SVG) and a PDF
+	PYTHONPATH=tools $(VENVPY) -m protokit.bundle

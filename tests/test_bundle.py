@@ -1,0 +1,69 @@
+"""The downtime bundle opens from disk (file://) with diagrams drawn and search working."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import zipfile
+
+import pytest
+from conftest import REPO
+from playwright.sync_api import sync_playwright
+
+FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+def make_bundle(out):
+    proc = subprocess.run(
+        [sys.executable, "-m", "protokit.bundle", "--out", str(out)],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(REPO / "tools"), "SOURCE_DATE_EPOCH": "1795651200"},
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr + proc.stdout
+    return next(out.glob("handbook-*.zip")), next(out.glob("handbook-*.pdf"))
+
+
+@pytest.fixture(scope="module")
+def bundle(tmp_path_factory):
+    return make_bundle(tmp_path_factory.mktemp("bundle"))
+
+
+def test_bundle_opens_from_disk_with_diagrams_and_search(bundle, tmp_path):
+    archive, _ = bundle
+    with zipfile.ZipFile(archive) as zf:
+        names = zf.namelist()
+        assert names == sorted(names)
+        assert not any("/_static/mermaid/" in n for n in names)
+        zf.extractall(tmp_path)
+    site = tmp_path / archive.stem
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=FLAGS)
+        page = browser.new_page()
+        errors = []
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.goto((site / "protocols" / "BST-SURG-01.html").as_uri())
+        svg = page.locator(".mermaid-static svg").first
+        assert svg.is_visible()
+        assert page.locator('svg[aria-roledescription="error"]').count() == 0
+        page.goto((site / "search.html").as_uri() + "?q=Mirels")
+        page.wait_for_selector("#search-results ul.search li a", timeout=20000)
+        assert errors == []
+        browser.close()
+
+
+def test_two_bundles_of_the_same_release_are_identical(bundle, tmp_path):
+    first, pdf = bundle
+    second, _ = make_bundle(tmp_path / "again")
+    assert first.read_bytes() == second.read_bytes()
+    assert pdf.stat().st_size > 100_000

@@ -1,0 +1,209 @@
+"""``make bundle``: the downtime bundle of the current release.
+
+    python -m protokit.bundle [--out _build/bundle]
+
+For when the intranet is down: a zip of the whole handbook that opens from disk
+(``file://``) with every diagram visible and search working, and one printable
+PDF with the print stamp. Browsers cannot load ES modules from ``file://``, so the
+diagrams are drawn to SVG beforehand, all in one headless Chromium session, and
+cached by content hash. Zip entries are sorted with fixed timestamps: two bundles
+of the same release are byte-identical.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import html
+import os
+import re
+import shutil
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+from .releases import current_release
+from .settings import REPO_ROOT
+
+CHROMIUM = "/usr/bin/chromium"
+FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+SVG_CACHE = REPO_ROOT / ".cache" / "protokit" / "svg"
+_PRE = re.compile(r'<pre\s+class="mermaid"[^>]*>\s*(.*?)\s*</pre>', re.S)
+_MODULE = re.compile(r'<script type="module">import mermaid from .*?</script>\s*', re.S)
+RENDER_JS = """async (items) => {
+  const { default: mermaid } = await import('./_static/mermaid/mermaid.esm.min.mjs');
+  mermaid.initialize({ startOnLoad: false, securityLevel: 'strict' });
+  const out = [];
+  for (const [id, source] of items) {
+    try { out.push((await mermaid.render(id, source)).svg); } catch (e) { out.push('ERROR: ' + e.message); }
+  }
+  return out;
+}"""
+
+
+def progress(message: str) -> None:
+    print(f"[bundle] {message}", flush=True)
+
+
+def source_date_epoch(repo: Path) -> str:
+    if os.environ.get("SOURCE_DATE_EPOCH"):
+        return os.environ["SOURCE_DATE_EPOCH"]
+    try:
+        return subprocess.run(
+            ["git", "-C", str(repo), "log", "-1", "--format=%ct"], capture_output=True, text=True, check=True
+        ).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "315532800"  # 1980-01-01, the earliest date a zip can hold
+
+
+def build(repo: Path, builder: str, out: Path, epoch: str) -> None:
+    # From file:// the search cannot fetch pages for its result summaries: list titles only.
+    cmd = [
+        sys.executable,
+        "-m",
+        "sphinx",
+        "-b",
+        builder,
+        "-n",
+        "-W",
+        "--keep-going",
+        "-q",
+        "-E",
+        "-D",
+        "html_show_search_summary=0",
+        "-d",
+        str(out.parent / f".doctrees-{builder}"),
+        str(repo),
+        str(out),
+    ]
+    proc = subprocess.run(cmd, capture_output=True, text=True, env={**os.environ, "SOURCE_DATE_EPOCH": epoch}, check=False)
+    if proc.returncode != 0:
+        raise SystemExit(f"[bundle] the {builder} build failed:\n{proc.stderr[-4000:]}")
+
+
+def diagram_sources(site: Path) -> dict[str, str]:
+    """Every diagram source in the built pages, keyed by content hash."""
+    found = {}
+    for page in site.rglob("*.html"):
+        for match in _PRE.finditer(page.read_text(encoding="utf-8")):
+            source = html.unescape(match.group(1))
+            found[hashlib.sha256(source.encode()).hexdigest()] = source
+    return found
+
+
+def render_svgs(site: Path, sources: dict[str, str]) -> dict[str, str]:
+    """SVG for each source, from the cache or one Chromium session for all missing ones."""
+    SVG_CACHE.mkdir(parents=True, exist_ok=True)
+    svgs = {k: (SVG_CACHE / f"{k}.svg").read_text(encoding="utf-8") for k in sources if (SVG_CACHE / f"{k}.svg").is_file()}
+    missing = sorted(k for k in sources if k not in svgs)
+    if not missing:
+        return svgs
+    progress(f"drawing {len(missing)} diagram(s) in headless Chromium ({len(svgs)} from the cache)")
+    sys.path.insert(0, str(REPO_ROOT / "tests"))
+    from conftest import serve  # the same tiny 127.0.0.1 server the tests use
+    from playwright.sync_api import sync_playwright
+
+    url, shutdown = serve(site)
+    try:
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+            page = browser.new_page()
+            page.goto(f"{url}/index.html")
+            rendered = page.evaluate(RENDER_JS, [[f"diagram-{k[:12]}", sources[k]] for k in missing])
+            browser.close()
+    finally:
+        shutdown()
+    for key, svg in zip(missing, rendered, strict=True):
+        if svg.startswith("ERROR:") or 'aria-roledescription="error"' in svg:
+            raise SystemExit(f"[bundle] a diagram failed to draw: {svg[:300]}")
+        (SVG_CACHE / f"{key}.svg").write_text(svg, encoding="utf-8")
+        svgs[key] = svg
+    return svgs
+
+
+def inline_svgs(site: Path, svgs: dict[str, str]) -> None:
+    """Replace client-side diagrams by their SVG; drop the mermaid module script."""
+    for page in sorted(site.rglob("*.html")):
+        text = page.read_text(encoding="utf-8")
+        if not _PRE.search(text):
+            continue
+
+        def svg_for(match: re.Match) -> str:
+            key = hashlib.sha256(html.unescape(match.group(1)).encode()).hexdigest()
+            return f'<div class="mermaid-static">{svgs[key]}</div>'
+
+        page.write_text(_MODULE.sub("", _PRE.sub(svg_for, text)), encoding="utf-8")
+
+
+def write_zip(site: Path, target: Path, epoch: str) -> None:
+    """A zip with sorted entries, fixed timestamps and permissions: byte-identical each time."""
+    import datetime as dt
+
+    stamp = max(dt.datetime.fromtimestamp(int(epoch), dt.UTC), dt.datetime(1980, 1, 1, tzinfo=dt.UTC))
+    top = target.stem
+    with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as zf:
+        # mermaid's JavaScript is not needed: every diagram is already an SVG.
+        files = [p for p in site.rglob("*") if p.is_file() and not p.relative_to(site).as_posix().startswith("_static/mermaid/")]
+        for path in sorted(files):
+            info = zipfile.ZipInfo(f"{top}/{path.relative_to(site).as_posix()}", stamp.timetuple()[:6])
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = 0o644 << 16
+            zf.writestr(info, path.read_bytes())
+
+
+def write_pdf(single: Path, target: Path) -> None:
+    """One PDF of the whole handbook, printed with the print stylesheet (stamp, no navigation)."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        page = browser.new_page()
+        page.goto((single / "index.html").as_uri())
+        page.emulate_media(media="print")
+        page.evaluate("window.dispatchEvent(new Event('beforeprint'))")
+        page.pdf(
+            path=str(target),
+            format="A4",
+            print_background=True,
+            margin={"top": "15mm", "bottom": "15mm", "left": "12mm", "right": "12mm"},
+        )
+        browser.close()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="make bundle", description=__doc__.split("\n")[0])
+    parser.add_argument("--repo", type=Path, default=REPO_ROOT)
+    parser.add_argument("--out", type=Path, default=None, help="default: <repo>/_build/bundle")
+    args = parser.parse_args(argv)
+    out = (args.out or args.repo / "_build" / "bundle").resolve()
+    release = current_release(args.repo)
+    epoch = source_date_epoch(args.repo)
+    site, single = out / "site", out / "singlehtml"
+    for folder in (site, single):
+        shutil.rmtree(folder, ignore_errors=True)
+    progress(f"building release {release} (html and single page)")
+    build(args.repo, "html", site, epoch)
+    build(args.repo, "singlehtml", single, epoch)
+    sources = diagram_sources(site) | diagram_sources(single)
+    svgs = render_svgs(site, sources)
+    inline_svgs(site, svgs)
+    inline_svgs(single, svgs)
+    name = f"handbook-{release}"
+    write_zip(site, out / f"{name}.zip", epoch)
+    progress(f"wrote {out / f'{name}.zip'}: open {name}/index.html from the unzipped folder")
+    write_pdf(single, out / f"{name}.pdf")
+    progress(f"wrote {out / f'{name}.pdf'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
