@@ -18,7 +18,8 @@
 
 // Archived releases: say so, and link to the current release (versions.json is
 // written by `make versions` next to the releases; absent in development builds).
-(function () {
+// Runs after parsing: the theme sets the switcher URL in a script after ours.
+document.addEventListener("DOMContentLoaded", function () {
   var options = window.DOCUMENTATION_OPTIONS || {};
   var jsonUrl = options.theme_switcher_json_url;
   if (!jsonUrl || window.location.protocol === "file:") return;
@@ -41,4 +42,4 @@
     var article = document.querySelector("article.bd-article") || document.body;
     article.insertBefore(banner, article.firstChild);
   }).catch(function () { /* no archive around this build: nothing to say */ });
-})();
+});
