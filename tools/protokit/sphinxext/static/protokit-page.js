@@ -3,7 +3,8 @@
 "use strict";
 (function () {
   var me = document.currentScript;
-  if (me && window.DOCUMENTATION_OPTIONS) {
-    window.DOCUMENTATION_OPTIONS.pagename = me.dataset.pagename;
+  // documentation_options.js declares a top-level const: a global binding, not a window property.
+  if (me && typeof DOCUMENTATION_OPTIONS !== "undefined") {
+    DOCUMENTATION_OPTIONS.pagename = me.dataset.pagename;
   }
 })();

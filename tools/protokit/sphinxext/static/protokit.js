@@ -20,7 +20,8 @@
 // written by `make versions` next to the releases; absent in development builds).
 // Runs after parsing: the theme sets the switcher URL in a script after ours.
 document.addEventListener("DOMContentLoaded", function () {
-  var options = window.DOCUMENTATION_OPTIONS || {};
+  // A top-level const of documentation_options.js, not a window property.
+  var options = typeof DOCUMENTATION_OPTIONS !== "undefined" ? DOCUMENTATION_OPTIONS : {};
   var jsonUrl = options.theme_switcher_json_url;
   if (!jsonUrl || window.location.protocol === "file:") return;
   var root = new URL(document.documentElement.dataset.content_root || "./", window.location.href);
