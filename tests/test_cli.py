@@ -167,7 +167,8 @@ def test_unreadable_file_is_a_finding(tree):
 
 
 def test_missing_node_is_reported_not_crashed(tree):
-    proc = run("--root", str(tree), env={"PATH": "/nonexistent"})
+    cold = str(tree / "no-verdicts-yet.json")  # a warm verdict cache would not need Node at all
+    proc = run("--root", str(tree), env={"PATH": "/nonexistent", "PROTOKIT_MERMAID_CACHE": cold})
     assert proc.returncode == 1
     assert 'diagrams:1:1: P406 cannot validate diagrams: Node.js is not installed; run "make venv"' in proc.stdout
 
