@@ -68,9 +68,12 @@ test: venv browser-deps ## everything CI runs: lint, checker, strict build, pyte
 	$(MAKE) --no-print-directory html
 	$(VENVPY) -m pytest $(PYTEST_ARGS)
 
+# The preview shows warnings without stopping (no -W): the page still updates while
+# an author fixes them; make html and CI stay strict.
 serve: venv ## live preview on http://127.0.0.1:PORT (rebuilds on change; shows checker findings)
-	$(VENVPY) -m sphinx_autobuild --host 127.0.0.1 --port $(PORT) $(STRICT) \
-	  --watch diagrams --watch protocols/schema.yaml --pre-build "$(CHECKER) --exit-zero" \
+	$(VENVPY) -m sphinx_autobuild --host 127.0.0.1 --port $(PORT) -n --keep-going \
+	  --re-ignore '(^|/)(\.cache|\.venv|node_modules|_build|\.git|\.pytest_cache|\.ruff_cache|\.hypothesis)(/|$$)' \
+	  --pre-build "env PYTHONPATH=tools $(VENVPY) -m protokit --exit-zero" \
 	  $(SPHINXOPTS) . $(BUILDDIR)/serve
 
 linkcheck: venv ## check external links (bounded timeout; needs the internet)

@@ -67,6 +67,18 @@ def serve(directory: Path, headers: dict[str, str] | None = None):
 
 
 @pytest.fixture(scope="session")
+def browser():
+    """Debian's headless Chromium, driven by Playwright (never a downloaded browser)."""
+    from playwright.sync_api import sync_playwright
+    from protokit.bundle import CHROMIUM, FLAGS
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture(scope="session")
 def handbook_server(built_handbook):
     url, shutdown = serve(built_handbook)
     yield url

@@ -9,17 +9,6 @@ import zipfile
 
 import pytest
 from conftest import REPO
-from playwright.sync_api import sync_playwright
-
-FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 
 
 def make_bundle(out):
@@ -39,7 +28,7 @@ def bundle(tmp_path_factory):
     return make_bundle(tmp_path_factory.mktemp("bundle"))
 
 
-def test_bundle_opens_from_disk_with_diagrams_and_search(bundle, tmp_path):
+def test_bundle_opens_from_disk_with_diagrams_and_search(bundle, browser, tmp_path):
     archive, _ = bundle
     with zipfile.ZipFile(archive) as zf:
         names = zf.namelist()
@@ -47,19 +36,17 @@ def test_bundle_opens_from_disk_with_diagrams_and_search(bundle, tmp_path):
         assert not any("/_static/mermaid/" in n for n in names)
         zf.extractall(tmp_path)
     site = tmp_path / archive.stem
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=FLAGS)
-        page = browser.new_page()
-        errors = []
-        page.on("pageerror", lambda e: errors.append(str(e)))
-        page.goto((site / "protocols" / "BST-SURG-01.html").as_uri())
-        svg = page.locator(".mermaid-static svg").first
-        assert svg.is_visible()
-        assert page.locator('svg[aria-roledescription="error"]').count() == 0
-        page.goto((site / "search.html").as_uri() + "?q=Mirels")
-        page.wait_for_selector("#search-results ul.search li a", timeout=20000)
-        assert errors == []
-        browser.close()
+    page = browser.new_page()
+    errors = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto((site / "protocols" / "BST-SURG-01.html").as_uri())
+    svg = page.locator(".mermaid-static svg").first
+    assert svg.is_visible()
+    assert page.locator('svg[aria-roledescription="error"]').count() == 0
+    page.goto((site / "search.html").as_uri() + "?q=Mirels")
+    page.wait_for_selector("#search-results ul.search li a", timeout=20000)
+    page.close()
+    assert errors == []
 
 
 def test_two_bundles_of_the_same_release_are_identical(bundle, tmp_path):

@@ -8,29 +8,10 @@ from pathlib import Path
 
 import pytest
 from conftest import REPO, serve
-from playwright.sync_api import sync_playwright
 
-CHROMIUM = "/usr/bin/chromium"
-FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 ALL_DRAWN = """() => [...document.querySelectorAll('.mermaid')].every(
     el => el.getAttribute('data-processed') === 'true' && el.querySelector('svg'))"""
 AXE = REPO / "node_modules" / "axe-core" / "axe.min.js"
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
-        yield b
-        b.close()
 
 
 def pages(built: Path) -> list[str]:

@@ -173,35 +173,31 @@ def test_since_fails_an_unversioned_change_and_passes_a_bumped_one(repo):
         page.write_text(original)
 
 
-def test_switcher_and_archive_banner_work_under_the_csp(archive, tmp_path):
+def test_switcher_and_archive_banner_work_under_the_csp(archive, browser, tmp_path):
     import re
 
     from conftest import serve
-    from playwright.sync_api import sync_playwright
 
     out, _ = archive
     (tmp_path / "handbook").symlink_to(out, target_is_directory=True)
     header = (out / "csp-header.conf").read_text()  # the archive's policy covers every release
     policy = re.search(r'Content-Security-Policy "([^"]+)"', header).group(1)
     url, shutdown = serve(tmp_path, headers={"Content-Security-Policy": policy})
-    flags = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"]
+    violations = []
     try:
-        with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=flags)
-            page = browser.new_page()
-            violations = []
-            page.on("console", lambda m: "Content Security Policy" in m.text and violations.append(m.text))
-            page.goto(f"{url}/handbook/v2026.1/protocols/BST-SURG-01.html")
-            banner = page.locator(".protocol-banner-archive")
-            banner.wait_for(timeout=20000)
-            assert banner.inner_text().strip() == "You are reading release v2026.1; the current release is v2026.2."
-            page.wait_for_selector(".version-switcher__menu a", state="attached", timeout=20000)
-            versions = page.locator(".version-switcher__menu a").all_inner_texts()
-            assert any("v2026.2" in v for v in versions) and any("v2026.1" in v for v in versions)
-            page.goto(f"{url}/handbook/v2026.2/protocols/BST-SURG-01.html")
-            page.wait_for_selector(".version-switcher__menu a", state="attached", timeout=20000)
-            assert page.locator(".protocol-banner-archive").count() == 0
-            browser.close()
+        page = browser.new_page()
+        page.on("console", lambda m: "Content Security Policy" in m.text and violations.append(m.text))
+        page.goto(f"{url}/handbook/v2026.1/protocols/BST-SURG-01.html")
+        banner = page.locator(".protocol-banner-archive")
+        banner.wait_for(timeout=20000)
+        assert banner.inner_text().strip() == "You are reading release v2026.1; the current release is v2026.2."
+        page.wait_for_selector(".version-switcher__menu a", state="attached", timeout=20000)
+        versions = page.locator(".version-switcher__menu a").all_inner_texts()
+        assert any("v2026.2" in v for v in versions) and any("v2026.1" in v for v in versions)
+        page.goto(f"{url}/handbook/v2026.2/protocols/BST-SURG-01.html")
+        page.wait_for_selector(".version-switcher__menu a", state="attached", timeout=20000)
+        assert page.locator(".protocol-banner-archive").count() == 0
+        page.close()
     finally:
         shutdown()
     assert violations == []

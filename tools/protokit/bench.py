@@ -116,7 +116,8 @@ def generate(n: int, baseline: bool = False) -> Path:
     terms = "".join(f"{t}\n  Definition of {t}.\n\n" for t in TERMS)
     (root / "handbook" / "glossary.md").write_text(f"# Glossary\n\n```{{glossary}}\n{terms}```\n")
     (root / "index.md").write_text("# Synthetic handbook\n\n```{toctree}\nprotocols/index\nhandbook/glossary\n```\n")
-    extra = 'extensions.remove("protokit.sphinxext")' if baseline else ""
+    # The baseline drops the extension and what only it provides (the release footer template).
+    extra = 'extensions.remove("protokit.sphinxext")\nhtml_theme_options["footer_start"] = ["copyright"]' if baseline else ""
     (root / "conf.py").write_text(
         CONF.format(
             tools=str(REPO_ROOT / "tools"),
