@@ -25,6 +25,7 @@ class Index:
     anchors: dict[str, set[str]] = field(default_factory=dict)
     terms: dict[str, str] = field(default_factory=dict)  # lower case -> as written
     diagram_files: set[str] = field(default_factory=set)
+    _docnames: set[str] | None = field(default=None, repr=False)
 
     @classmethod
     def build(cls, docs: list[Document], diagram_files: set[str] | None = None) -> Index:
@@ -39,6 +40,13 @@ class Index:
             for term, _ in doc.terms:
                 index.terms.setdefault(term.lower(), term)
         return index
+
+    @property
+    def docnames(self) -> set[str]:
+        """Every page's docname (computed once: rules ask it for every page)."""
+        if self._docnames is None:
+            self._docnames = {d.docname for d in self.docs.values()}
+        return self._docnames
 
     @property
     def protocol_docs(self) -> list[Document]:

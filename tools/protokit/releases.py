@@ -199,33 +199,29 @@ def timeline(data: dict) -> tuple[dict[str, list[dict]], dict[str, dict]]:
         for pid, p in release["protocols"].items():
             titles.setdefault(pid, {"title": p["title"], "url": p["url"], "release": release["name"]})
             found = events.setdefault(pid, {})
-            if p["status"] == "approved" and p.get("effective_date"):
-                key = (p["effective_date"], "in force", p["version"])
+            for date, state in _events_of(p):
                 found.setdefault(
-                    key,
+                    (date, state, p["version"]),
                     {
-                        "since": key[0],
-                        "state": key[1],
-                        "version": key[2],
-                        "release": release["name"],
-                        "url": p["url"],
-                        "title": p["title"],
-                    },
-                )
-            if p["status"] == "retired" and p.get("retired_on"):
-                key = (p["retired_on"], "retired", p["version"])
-                found.setdefault(
-                    key,
-                    {
-                        "since": key[0],
-                        "state": key[1],
-                        "version": key[2],
+                        "since": date,
+                        "state": state,
+                        "version": p["version"],
                         "release": release["name"],
                         "url": p["url"],
                         "title": p["title"],
                     },
                 )
     return {pid: [found[k] for k in sorted(found)] for pid, found in sorted(events.items())}, titles
+
+
+def _events_of(p: dict) -> list[tuple[str, str]]:
+    """The dated events one release's copy of a protocol declares."""
+    out = []
+    if p["status"] == "approved" and p.get("effective_date"):
+        out.append((p["effective_date"], "in force"))
+    if p["status"] == "retired" and p.get("retired_on"):
+        out.append((p["retired_on"], "retired"))
+    return out
 
 
 def in_force(data: dict, on: str) -> dict[str, dict]:

@@ -109,7 +109,7 @@ def unknown_doc(doc, ctx):
 
     Good: ``{doc}`/handbook/governance``` (path without ``.md``; ``/`` = handbook root).
     """
-    docnames = {d.docname for d in ctx.index.docs.values()}
+    docnames = ctx.index.docnames
     for ref in _roles(doc, "doc"):
         target = resolve_path(doc.path, role_target(ref.target))
         if target not in docnames:

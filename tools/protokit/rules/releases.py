@@ -55,7 +55,7 @@ def redirect_target_missing(ctx):
 
     Good: ``protocols/BST-OLD-01: protocols/BST-SURG-09``.
     """
-    docnames = {d.docname for d in ctx.index.docs.values()}
+    docnames = ctx.index.docnames
     for problem in ctx.redirect_problems:
         yield REDIRECTS_FILE, 1, 1, problem
     for old, (new, line) in sorted(ctx.redirects.items()):
@@ -71,7 +71,7 @@ def redirect_overwrites(ctx):
 
     Good: redirect only addresses that no page uses any more (retired pages stay, with their banner).
     """
-    docnames = {d.docname for d in ctx.index.docs.values()}
+    docnames = ctx.index.docnames
     for old, (_new, line) in sorted(ctx.redirects.items()):
         if old in docnames:
             yield (

@@ -53,12 +53,13 @@ def meta_refresh(doc, ctx):
             yield doc.field_line("myst"), 1, f'html_meta "{key}" makes the page redirect; remove it'
 
 
-_MRN = re.compile(r"\b(MRN|hospital (?:number|no\.?)|medical record (?:number|no\.?))\s*[:#=]?\s*([A-Z]{0,3}\d{5,})", re.I)
+# [ \t] rather than \s: the patterns run over the whole text and must not span lines.
+_MRN = re.compile(r"\b(MRN|hospital (?:number|no\.?)|medical record (?:number|no\.?))[ \t]*[:#=]?[ \t]*([A-Z]{0,3}\d{5,})", re.I)
 _DOB = re.compile(
-    r"\b(DOB|date of birth|d\.o\.b\.?)\s*[:=]?\s*(\d{1,2}[/.\-]\d{1,2}[/.\-]\d{2,4}|\d{4}-\d{2}-\d{2}|\d{1,2}\s+[A-Z][a-z]{2,8}\s+\d{4})",
+    r"\b(DOB|date of birth|d\.o\.b\.?)[ \t]*[:=]?[ \t]*(\d{1,2}[/.\-]\d{1,2}[/.\-]\d{2,4}|\d{4}-\d{2}-\d{2}|\d{1,2}[ \t]+[A-Z][a-z]{2,8}[ \t]+\d{4})",
     re.I,
 )
-_NAME = re.compile(r"\bpatient(?:'s)? name\s*[:=]\s*\S+", re.I)
+_NAME = re.compile(r"\bpatient(?:'s)? name[ \t]*[:=][ \t]*\S+", re.I)
 _NHS = re.compile(r"(?<![\w./-])(\d{3})[ -]?(\d{3})[ -]?(\d{4})(?![\w/-]|\.\d)")
 
 
@@ -78,12 +79,16 @@ def patient_data(doc, ctx):
 
     Good: no patient data at all; describe cases generically ("a 40-year-old with …").
     """
-    for n, line in enumerate(doc.text.split("\n"), start=1):
-        for rx, what in ((_MRN, "a record number"), (_DOB, "a date of birth"), (_NAME, "a patient name")):
-            m = rx.search(line)
-            if m:
-                yield n, m.start() + 1, f'"{m.group(0)}" looks like {what}; the handbook must not hold patient data'
-        for m in _NHS.finditer(line):
-            digits = "".join(m.groups())
-            if len(set(digits)) > 2 and nhs_checksum_ok(digits):
-                yield n, m.start() + 1, f'"{m.group(0)}" looks like an NHS number; the handbook must not hold patient data'
+    # Whole-text searches (one pass per pattern), then line and column from the offset.
+    text = doc.text
+    hits = []
+    for rx, what in ((_MRN, "a record number"), (_DOB, "a date of birth"), (_NAME, "a patient name")):
+        hits += [(m.start(), m.group(0), what) for m in rx.finditer(text)]
+    for m in _NHS.finditer(text):
+        digits = "".join(m.groups())
+        if len(set(digits)) > 2 and nhs_checksum_ok(digits):
+            hits.append((m.start(), m.group(0), "an NHS number"))
+    for pos, found, what in sorted(hits):
+        line = text.count("\n", 0, pos) + 1
+        col = pos - text.rfind("\n", 0, pos)
+        yield line, col, f'"{found}" looks like {what}; the handbook must not hold patient data'

@@ -9,6 +9,7 @@ from __future__ import annotations
 import zlib
 from pathlib import Path
 
+from ..check import DocumentCache
 from ..index import resolve_path
 from ..parse import parse_file
 from .assets import on_build_finished, setup_static
@@ -24,11 +25,29 @@ from .resolve import resolve_placeholders
 from .rulesdoc import RulesDirective
 
 
+def document_cache(app) -> DocumentCache:
+    """The checker's cache of parsed pages (by content hash), shared with the build."""
+    cache = getattr(app, "_protokit_documents", None)
+    if cache is None:
+        cache = app._protokit_documents = DocumentCache(Path(app.srcdir))
+    return cache
+
+
+def save_document_cache(app, exception) -> None:
+    cache = getattr(app, "_protokit_documents", None)
+    if cache is not None and exception is None:
+        cache.save(list(cache.entries))
+
+
 def on_doctree_read(app, doctree) -> None:
-    """Parse the page's source with the checker's parser; decorate protocol pages."""
+    """Parse the page's source with the checker's parser (or its cache); mark protocol pages."""
     env = app.env
     root = Path(app.srcdir)
-    doc = parse_file(root, Path(env.doc2path(env.docname)))
+    path = Path(env.doc2path(env.docname))
+    try:
+        doc = document_cache(app).get(path.relative_to(root).as_posix(), path.read_bytes())
+    except (OSError, ValueError):
+        doc = parse_file(root, path)
     env.domains[DOMAIN].set_doc(env.docname, doc)
     for diagram in doc.diagrams:
         if diagram.file:  # editing the .mmd rebuilds the page that includes it
@@ -69,6 +88,7 @@ def setup(app):
     app.connect("doctree-resolved", resolve_placeholders)
     app.connect("build-finished", on_build_finished)
     app.connect("build-finished", write_data_script)
+    app.connect("build-finished", save_document_cache)
     app.connect("html-page-context", add_release_context)
     app.connect("build-finished", scan_scripts, priority=900)  # after the pages and assets exist
     app.connect("html-page-context", replace_pagename_script, priority=900)  # after the theme's

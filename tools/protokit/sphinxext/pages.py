@@ -71,6 +71,10 @@ class Renderer:
         inline = nodes.inline(label, label, classes=["protocol-ref"])
         return make_refnode(self.builder, self.fromdocname, docname, "", inline, link_text(doc))
 
+    def link_or_text(self, pid: str) -> nodes.Node:
+        """A link showing "id — title", or the bare id when no protocol has it (P301/P306 report it)."""
+        return self.link(pid) if pid in self.protocols else nodes.literal(pid, pid)
+
     def catalogue(self) -> list[nodes.Node]:
         rows = []
         for pid, (_, doc) in self.protocols.items():

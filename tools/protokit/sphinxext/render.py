@@ -1,17 +1,18 @@
 """What a reader sees on a protocol page: status banner, governance panel, history.
 
-Built at read time from the page's own front matter (values exactly as written);
-parts that depend on other pages or on the build date are placeholders, filled
-late by :mod:`protokit.sphinxext.resolve`.
+Read time leaves one placeholder under the H1 and one at the end; write time
+(:mod:`protokit.sphinxext.resolve`) turns them into these nodes from the page's
+own front matter (values exactly as written). Building them late keeps the
+pickled doctrees small and lets links to other protocols resolve directly.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from docutils import nodes
-from sphinx.addnodes import pending_xref
 
 from ..model import Document
-from .domain import DOMAIN
 from .tables import joined, table
 
 PRINT_NOTE = "Uncontrolled when printed — check the handbook for the current version."
@@ -20,13 +21,6 @@ DRAFT_TEXT = "Draft — not approved for clinical use."
 
 class protocol_placeholder(nodes.General, nodes.Element):  # noqa: N801 - docutils naming
     """Filled late from all protocols' data (kind: backlinks, overdue, catalogue, ...)."""
-
-
-def protocol_xref(pid: str) -> pending_xref:
-    """A link to a protocol by id, resolved by the domain at write time."""
-    ref = pending_xref("", refdomain=DOMAIN, reftype="protocol", reftarget=pid, refexplicit=False)
-    ref += nodes.inline(pid, pid)
-    return ref
 
 
 def _text(value) -> str:
@@ -49,7 +43,10 @@ def banner(kind: str, *children: nodes.Node) -> nodes.container:
     return box
 
 
-def status_banners(doc: Document) -> list[nodes.Node]:
+Link = Callable[[str], nodes.Node]
+
+
+def status_banners(doc: Document, link: Link) -> list[nodes.Node]:
     meta = doc.meta or {}
     out: list[nodes.Node] = []
     if meta.get("status") == "draft":
@@ -63,7 +60,7 @@ def status_banners(doc: Document) -> list[nodes.Node]:
     if meta.get("status") == "retired":
         parts: list[nodes.Node] = [nodes.strong("Retired", "Retired"), nodes.Text(f" on {_text(meta.get('retired_on'))}")]
         if isinstance(meta.get("superseded_by"), str):
-            parts += [nodes.Text(" — see "), protocol_xref(meta["superseded_by"]), nodes.Text(".")]
+            parts += [nodes.Text(" — see "), link(meta["superseded_by"]), nodes.Text(".")]
         elif meta.get("retired_reason"):
             parts.append(nodes.Text(f" — {meta['retired_reason']}"))
         out.append(banner("retired", *parts))
@@ -77,7 +74,7 @@ def _row(name: str, value: nodes.Node | str) -> nodes.field:
     return nodes.field("", nodes.field_name(name, name), body)
 
 
-def governance_panel(doc: Document) -> nodes.container:
+def governance_panel(doc: Document, link: Link) -> nodes.container:
     """The panel at the top of every protocol page (a sphinx-design card)."""
     meta = doc.meta or {}
     related = [p for p in meta.get("related") or [] if isinstance(p, str)]
@@ -93,11 +90,12 @@ def governance_panel(doc: Document) -> nodes.container:
     fields += _row("Type", _text(meta.get("type")))
     fields += _row("Modalities", _text(meta.get("modalities")))
     fields += _row("Sites", _text(meta.get("sites")))
-    rel = nodes.inline("", "", *joined([protocol_xref(p) for p in related], "; ")) if related else "—"
+    rel = nodes.inline("", "", *joined([link(p) for p in related], "; ")) if related else "—"
     fields += _row("Related", rel)
     fields += _row("Referenced by", protocol_placeholder(kind="backlinks", pid=doc.pid or ""))
 
-    card = nodes.container(classes=["sd-card", "sd-sphinx-override", "sd-mb-3", "sd-shadow-sm", "protocol-panel"])
+    # no-search: the panel's labels on every page would only add noise to search results.
+    card = nodes.container(classes=["sd-card", "sd-sphinx-override", "sd-mb-3", "sd-shadow-sm", "protocol-panel", "no-search"])
     header = nodes.container(classes=["sd-card-header"])
     header += nodes.paragraph("", "Governance")
     body = nodes.container(classes=["sd-card-body"])
@@ -110,7 +108,7 @@ def governance_panel(doc: Document) -> nodes.container:
 def print_stamp(doc: Document) -> nodes.container:
     """Shown only on paper: id, version, status, print date, uncontrolled notice."""
     meta = doc.meta or {}
-    stamp = nodes.container(classes=["protocol-print-stamp"])
+    stamp = nodes.container(classes=["protocol-print-stamp", "no-search"])
     line = f"{doc.pid} · version {_text(meta.get('version'))} · status {_text(meta.get('status'))} · printed "
     stamp += nodes.paragraph("", "", nodes.Text(line), nodes.inline("", "", classes=["protocol-print-date"]))
     stamp += nodes.paragraph("", "", nodes.strong(PRINT_NOTE, PRINT_NOTE))
@@ -130,12 +128,15 @@ def history_section(doc: Document) -> list[nodes.Node]:
 
 
 def decorate(doctree: nodes.document, doc: Document) -> None:
-    """Insert banners, panel and print stamp under the H1, history at the end."""
+    """Leave placeholders under the H1 (stamp, banners, panel) and at the end (history)."""
     section = next(iter(doctree.findall(nodes.section)), None)
     if section is None or doc.meta is None:
         return
     title_index = section.first_child_matching_class(nodes.title)
-    at = 0 if title_index is None else title_index + 1
-    for n, node in enumerate([print_stamp(doc), *status_banners(doc), governance_panel(doc)]):
-        section.insert(at + n, node)
-    section.extend(history_section(doc))
+    section.insert(0 if title_index is None else title_index + 1, protocol_placeholder(kind="header", pid=doc.pid or ""))
+    section.append(protocol_placeholder(kind="history", pid=doc.pid or ""))
+
+
+def header_nodes(doc: Document, link: Link) -> list[nodes.Node]:
+    """Print stamp, status banners and governance panel, in reading order."""
+    return [print_stamp(doc), *status_banners(doc, link), governance_panel(doc, link)]

@@ -10,7 +10,7 @@ from ..rules.references import role_target
 from .domain import DOMAIN
 from .pages import Renderer, _date
 from .releasepages import in_force_page, release_notes
-from .render import banner, protocol_placeholder
+from .render import banner, header_nodes, history_section, protocol_placeholder
 from .tables import joined
 
 
@@ -45,7 +45,17 @@ def resolve_placeholders(app, doctree: nodes.document, docname: str) -> None:
     protocols = domain.protocols()
     renderer = Renderer(app.builder, docname, protocols, project_schema(app.srcdir))
     links = domain.derived("backlinks", backlinks)
+    # Headers and histories first: the headers hold placeholders of their own.
     for node in placeholders:
+        if node["kind"] in ("header", "history"):
+            doc = protocols[node["pid"]][1] if node["pid"] in protocols else None
+            new = (
+                []
+                if doc is None
+                else (header_nodes(doc, renderer.link_or_text) if node["kind"] == "header" else history_section(doc))
+            )
+            node.replace_self(new or [nodes.inline()])
+    for node in list(doctree.findall(protocol_placeholder)):
         kind, pid = node["kind"], node["pid"]
         if kind == "backlinks":
             refs = [renderer.link(p) for p in links.get(pid, []) if p in protocols]
