@@ -174,7 +174,7 @@ def test_post_build_scan_rejects_a_script_in_content(tmp_path):
     (tmp_path / "bad.html").write_text(
         '<script src="https://cdn.example.org/x.js"></script><article class="bd-article"><script>alert(1)</script></article>'
     )
-    hashes, problems = scan(tmp_path)
+    hashes, problems, _ = scan(tmp_path)
     assert problems == [
         "bad.html: script from another host: https://cdn.example.org/x.js",
         "bad.html: a <script> inside the page content (raw HTML in the source?)",

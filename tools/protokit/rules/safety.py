@@ -60,6 +60,11 @@ _DOB = re.compile(
     re.I,
 )
 _NAME = re.compile(r"\bpatient(?:'s)? name[ \t]*[:=][ \t]*\S+", re.I)
+_LABELLED = (
+    (_MRN, "a record number", ("mrn", "hospital n", "medical record")),
+    (_DOB, "a date of birth", ("dob", "date of birth", "d.o.b")),
+    (_NAME, "a patient name", ("patient name", "patient's name")),
+)
 _NHS = re.compile(r"(?<![\w./-])(\d{3})[ -]?(\d{3})[ -]?(\d{4})(?![\w/-]|\.\d)")
 
 
@@ -81,9 +86,11 @@ def patient_data(doc, ctx):
     """
     # Whole-text searches (one pass per pattern), then line and column from the offset.
     text = doc.text
+    lower = text.lower()
     hits = []
-    for rx, what in ((_MRN, "a record number"), (_DOB, "a date of birth"), (_NAME, "a patient name")):
-        hits += [(m.start(), m.group(0), what) for m in rx.finditer(text)]
+    for rx, what, keys in _LABELLED:
+        if any(k in lower for k in keys):  # cheap prefilter: most pages mention none of these
+            hits += [(m.start(), m.group(0), what) for m in rx.finditer(text)]
     for m in _NHS.finditer(text):
         digits = "".join(m.groups())
         if len(set(digits)) > 2 and nhs_checksum_ok(digits):

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import json
 import re
 from pathlib import Path
 
@@ -36,6 +37,10 @@ POLICY = (
 
 def replace_pagename_script(app, pagename, templatename, context, doctree) -> None:
     """Swap the theme's per-page inline script for a static one with a data attribute."""
+    written = getattr(app, "_protokit_written", None)
+    if written is None:
+        written = app._protokit_written = set()
+    written.add(pagename + ".html")  # the post-build scan re-reads only pages written now
     scripts = context.get("script_files")
     if not isinstance(scripts, list):
         return
@@ -52,33 +57,53 @@ def sha256(body: str) -> str:
     return "'sha256-" + base64.b64encode(hashlib.sha256(body.encode("utf-8")).digest()).decode() + "'"
 
 
-def scan(outdir: Path) -> tuple[set[str], list[str]]:
-    """Return the inline-script hashes and the problems found in the built pages."""
+def scan_page(html: str, rel: str) -> tuple[set[str], list[str]]:
+    """The inline-script hashes of one page, and its problems."""
     hashes: set[str] = set()
     problems: list[str] = []
-    for page in sorted(outdir.rglob("*.html")):
-        if page.relative_to(outdir).parts[0] == "_static":
-            continue  # theme template fragments copied as static files, not pages
-        html = page.read_text(encoding="utf-8", errors="replace")
-        rel = page.relative_to(outdir).as_posix()
-        for attrs, body in _SCRIPT.findall(html):
-            src = _SRC.search(attrs)
-            if src:
-                if re.match(r"^(?:[a-z][a-z0-9+.-]*:)?//", src.group(1), re.I):
-                    problems.append(f"{rel}: script from another host: {src.group(1)}")
-            elif body.strip():
-                hashes.add(sha256(body))
-        article = _ARTICLE.search(html)
-        if article and re.search(r"<script\b", article.group(1), re.I):
-            problems.append(f"{rel}: a <script> inside the page content (raw HTML in the source?)")
+    for attrs, body in _SCRIPT.findall(html):
+        src = _SRC.search(attrs)
+        if src:
+            if re.match(r"^(?:[a-z][a-z0-9+.-]*:)?//", src.group(1), re.I):
+                problems.append(f"{rel}: script from another host: {src.group(1)}")
+        elif body.strip():
+            hashes.add(sha256(body))
+    article = _ARTICLE.search(html)
+    if article and re.search(r"<script\b", article.group(1), re.I):
+        problems.append(f"{rel}: a <script> inside the page content (raw HTML in the source?)")
     return hashes, problems
+
+
+def scan(outdir: Path, only: set[str] | None = None, previous: dict | None = None) -> tuple[set[str], list[str], dict]:
+    """Scan the built pages (``only`` those, reusing ``previous`` results for the rest).
+
+    Returns all inline-script hashes, all problems, and the per-page results to keep.
+    """
+    results: dict[str, dict] = {}
+    for page in sorted(outdir.rglob("*.html")):
+        rel = page.relative_to(outdir).as_posix()
+        if rel.startswith("_static/"):
+            continue  # theme template fragments copied as static files, not pages
+        if only is not None and rel not in only and previous and rel in previous:
+            results[rel] = previous[rel]
+            continue
+        hashes, problems = scan_page(page.read_text(encoding="utf-8", errors="replace"), rel)
+        results[rel] = {"hashes": sorted(hashes), "problems": problems}
+    all_hashes = {h for r in results.values() for h in r["hashes"]}
+    return all_hashes, [p for r in results.values() for p in r["problems"]], results
 
 
 def on_build_finished(app, exception) -> None:
     if exception is not None or app.builder.format != "html":
         return
     outdir = Path(app.outdir)
-    hashes, problems = scan(outdir)
+    state = Path(app.doctreedir) / "protokit-scan.json"  # build state, never published
+    try:
+        previous = json.loads(state.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        previous = None
+    hashes, problems, results = scan(outdir, getattr(app, "_protokit_written", set()), previous)
+    state.write_text(json.dumps(results, sort_keys=True), encoding="utf-8")
     for problem in problems:
         logger.warning(problem, type="protocol", subtype="script-scan")
     header = POLICY.format(hashes=" ".join(sorted(hashes)))
