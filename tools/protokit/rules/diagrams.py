@@ -75,13 +75,9 @@ def no_alt(doc, ctx):
             continue
         missing = [n for n, rx in (("accTitle", _ACC_TITLE), ("accDescr", _ACC_DESCR)) if not rx.search(source)]
         if missing:
-            yield (
-                d.line,
-                d.col,
-                f"diagram {path or ''} has no {' and no '.join(missing)}; add them so screen readers can describe it".replace(
-                    "  ", " "
-                ),
-            )
+            which = f"diagram {path} has" if path else "the diagram has"
+            them = "them" if len(missing) == 2 else "it"
+            yield d.line, d.col, f"{which} no {' and no '.join(missing)}; add {them} so screen readers can describe it"
 
 
 @rule("P404", "unused-diagram", scope="project")
