@@ -77,9 +77,6 @@ html_theme_options = {
     "secondary_sidebar_items": ["page-toc"],
     "icon_links": [],
 }
-# Protocol pages carry no sidebar listing every protocol: that list made every
-# page's size and build cost grow with the handbook (quadratic overall); the
-# catalogue, the matrix and search are the way in, and phones gain the width.
 # `make versions` builds each release with the path of the shared versions.json:
 # then every page gets the version switcher (never fetched at build time).
 if os.environ.get("HANDBOOK_VERSIONS_JSON"):
@@ -87,5 +84,8 @@ if os.environ.get("HANDBOOK_VERSIONS_JSON"):
     html_theme_options["check_switcher"] = False
     html_theme_options["navbar_end"] = ["version-switcher", "theme-switcher", "navbar-icon-links"]
 html_theme_options["footer_start"] = ["copyright", "protokit-release"]
+# Protocol pages carry no sidebar listing every protocol: that list made every
+# page's size and build cost grow with the handbook (quadratic overall); the
+# catalogue, the matrix and search are the way in, and phones gain the width.
 html_sidebars = {"protocols/*": []}  # other pages keep the theme default (section navigation)
 html_context = {"default_mode": "light"}
