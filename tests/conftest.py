@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import functools
-import http.server
 import os
 import subprocess
 import sys
-import threading
 from pathlib import Path
 
 import pytest
+from protokit.browser import serve  # re-exported: tests serve built sites with it
 
 pytest_plugins = ("sphinx.testing.fixtures",)
 
@@ -39,38 +37,11 @@ def built_handbook(tmp_path_factory) -> Path:
     return out
 
 
-class _Handler(http.server.SimpleHTTPRequestHandler):
-    extensions_map = {**http.server.SimpleHTTPRequestHandler.extensions_map, ".mjs": "text/javascript"}
-    extra_headers: dict[str, str] = {}
-
-    def end_headers(self):
-        for name, value in self.extra_headers.items():
-            self.send_header(name, value)
-        super().end_headers()
-
-    def log_message(self, *args):  # keep test output quiet
-        pass
-
-
-def serve(directory: Path, headers: dict[str, str] | None = None):
-    """Serve ``directory`` on 127.0.0.1 on a free port; returns (base_url, shutdown)."""
-    handler = type("Handler", (_Handler,), {"extra_headers": headers or {}})
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(handler, directory=str(directory)))
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-
-    def shutdown():
-        server.shutdown()
-        server.server_close()
-
-    return f"http://127.0.0.1:{server.server_address[1]}", shutdown
-
-
 @pytest.fixture(scope="session")
 def browser():
     """Debian's headless Chromium, driven by Playwright (never a downloaded browser)."""
     from playwright.sync_api import sync_playwright
-    from protokit.bundle import CHROMIUM, FLAGS
+    from protokit.browser import CHROMIUM, FLAGS
 
     with sync_playwright() as p:
         b = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)

@@ -4,7 +4,7 @@
 
 Writes ``_build/bench/results.json`` and prints a table. Every figure is the
 median of ``--runs`` runs of a separate process (CPU = user + system time of
-the child, from ``wait4``).
+the child and its children, from ``getrusage``).
 """
 
 from __future__ import annotations

@@ -23,19 +23,10 @@ import sys
 import zipfile
 from pathlib import Path
 
+from .browser import CHROMIUM, FLAGS, serve
 from .releases import current_release
 from .settings import REPO_ROOT
 
-CHROMIUM = "/usr/bin/chromium"
-FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 SVG_CACHE = REPO_ROOT / ".cache" / "protokit" / "svg"
 _PRE = re.compile(r'<pre\s+class="mermaid"[^>]*>\s*(.*?)\s*</pre>', re.S)
 _MODULE = re.compile(r'<script type="module">import mermaid from .*?</script>\s*', re.S)
@@ -108,8 +99,6 @@ def render_svgs(site: Path, sources: dict[str, str]) -> dict[str, str]:
     if not missing:
         return svgs
     progress(f"drawing {len(missing)} diagram(s) in headless Chromium ({len(svgs)} from the cache)")
-    sys.path.insert(0, str(REPO_ROOT / "tests"))
-    from conftest import serve  # the same tiny 127.0.0.1 server the tests use
     from playwright.sync_api import sync_playwright
 
     url, shutdown = serve(site)

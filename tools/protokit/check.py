@@ -15,7 +15,7 @@ from . import mermaid
 from .findings import Finding
 from .index import Index
 from .model import Document
-from .parse import parse_bytes
+from .parse import parse_bytes, unreadable
 from .redirects import load_redirects
 from .releases import protocols_at
 from .rules import Rule, all_rules
@@ -96,9 +96,7 @@ def load_documents(root: Path, pages: list[str], use_cache: bool = True) -> list
         try:
             data = (root / rel).read_bytes()
         except OSError as exc:
-            from .model import Defect
-
-            docs.append(Document(rel, "", None, defects=(Defect("unreadable", 1, 1, exc.strerror or str(exc)),)))
+            docs.append(unreadable(rel, exc))
             continue
         docs.append(cache.get(rel, data))
     cache.save(pages)

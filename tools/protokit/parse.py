@@ -231,11 +231,16 @@ def parse_bytes(path: str, data: bytes) -> Document:
     return parse_text(path, text, defects)
 
 
+def unreadable(rel: str, exc: OSError) -> Document:
+    """The Document of a file that cannot be read (rule P006 reports it)."""
+    return Document(path=rel, text="", meta=None, defects=(Defect("unreadable", 1, 1, exc.strerror or str(exc)),))
+
+
 def parse_file(root: Path, path: Path) -> Document:
     """Read and parse one file; an unreadable file becomes a defect."""
     rel = path.resolve().relative_to(root.resolve()).as_posix() if path.is_absolute() else path.as_posix()
     try:
         data = (root / rel).read_bytes()
     except OSError as exc:
-        return Document(path=rel, text="", meta=None, defects=(Defect("unreadable", 1, 1, exc.strerror or str(exc)),))
+        return unreadable(rel, exc)
     return parse_bytes(rel, data)

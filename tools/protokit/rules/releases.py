@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..redirects import REDIRECTS_FILE
-from ..releases import _body
+from ..releases import body_hash
 from . import rule
 
 #: Fields whose change alone needs no new version (bookkeeping, not content).
@@ -22,7 +22,7 @@ def unversioned_change(doc, ctx):
         return
     old = ctx.since[doc.pid]
     meta = doc.meta or {}
-    changed = old["body"] != _body(doc.text) or {k: v for k, v in old["meta"].items() if k not in BOOKKEEPING} != {
+    changed = old["body"] != body_hash(doc.text) or {k: v for k, v in old["meta"].items() if k not in BOOKKEEPING} != {
         k: v for k, v in meta.items() if k not in BOOKKEEPING
     }
     if not changed:

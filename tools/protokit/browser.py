@@ -1,0 +1,51 @@
+"""Headless Chromium settings and a tiny local web server, for the bundle and the tests.
+
+Debian's Chromium (never a downloaded browser), with the flags that keep it from
+reaching out to the network; the server serves a folder on 127.0.0.1 only, with
+``.mjs`` as JavaScript and optional extra headers (the tests send the CSP).
+"""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import threading
+from pathlib import Path
+
+CHROMIUM = "/usr/bin/chromium"
+FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+class _Handler(http.server.SimpleHTTPRequestHandler):
+    extensions_map = {**http.server.SimpleHTTPRequestHandler.extensions_map, ".mjs": "text/javascript"}
+    extra_headers: dict[str, str] = {}
+
+    def end_headers(self):
+        for name, value in self.extra_headers.items():
+            self.send_header(name, value)
+        super().end_headers()
+
+    def log_message(self, *args):  # quiet: callers report what matters
+        pass
+
+
+def serve(directory: Path, headers: dict[str, str] | None = None):
+    """Serve ``directory`` on 127.0.0.1 on a free port; returns (base_url, shutdown)."""
+    handler = type("Handler", (_Handler,), {"extra_headers": headers or {}})
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(handler, directory=str(directory)))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+
+    def shutdown():
+        server.shutdown()
+        server.server_close()
+
+    return f"http://127.0.0.1:{server.server_address[1]}", shutdown
