@@ -45,7 +45,7 @@ class Rule:
 
 
 REGISTRY: dict[str, Rule] = {}
-_MODULES = ("files", "metadata", "sections", "references", "diagrams", "safety", "releases")
+_MODULES = ("files", "metadata", "sections", "references", "diagrams", "safety", "containment", "governance", "releases")
 
 
 def rule(code: str, name: str, *, severity: str = "error", scope: str = "protocol"):
