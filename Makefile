@@ -52,7 +52,7 @@ browser-deps: ## install Debian's chromium for the browser tests when it is miss
 	  { $$SUDO apt-get update -qq && $$SUDO apt-get install -y --no-install-recommends chromium; }; }
 
 html: venv ## build the handbook into _build/html (strict: zero warnings)
-	$(SPHINXBUILD) -b html $(STRICT) $(SPHINXOPTS) . $(BUILDDIR)/html
+	$(SPHINXBUILD) -b html $(STRICT) -d $(BUILDDIR)/html.doctrees $(SPHINXOPTS) . $(BUILDDIR)/html
 	@echo "==> open $(BUILDDIR)/html/index.html, or run 'make serve'"
 
 check: venv ## check every protocol (metadata, sections, references, diagrams, safety)
@@ -77,7 +77,7 @@ serve: venv ## live preview on http://127.0.0.1:PORT (rebuilds on change; shows 
 	  $(SPHINXOPTS) . $(BUILDDIR)/serve
 
 linkcheck: venv ## check external links (bounded timeout; needs the internet)
-	$(SPHINXBUILD) -b linkcheck $(STRICT) $(SPHINXOPTS) . $(BUILDDIR)/linkcheck
+	$(SPHINXBUILD) -b linkcheck $(STRICT) -d $(BUILDDIR)/linkcheck.doctrees $(SPHINXOPTS) . $(BUILDDIR)/linkcheck
 
 clean: ## remove build output and caches (keeps .venv and node_modules)
 	rm -rf $(BUILDDIR) .cache .pytest_cache

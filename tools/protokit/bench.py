@@ -20,6 +20,7 @@ import sys
 import time
 from pathlib import Path
 
+from .build import strict_build
 from .check import project_schema
 from .settings import REPO_ROOT
 
@@ -148,7 +149,7 @@ def median(runs: list[dict], key: str) -> float:
 
 
 def sphinx(src: Path, out: Path) -> list[str]:
-    return [sys.executable, "-m", "sphinx", "-b", "html", "-n", "-W", "--keep-going", "-q", str(src), str(out)]
+    return strict_build(src, out, "-q")
 
 
 def checker(src: Path, *extra: str) -> list[str]:

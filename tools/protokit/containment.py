@@ -71,12 +71,14 @@ def path_problem(doc_path: str, target: str, allowed: Allowed, root: Path | None
     top = rel.split("/", 1)[0]
     if rel.startswith("..") or posixpath.isabs(rel) or top not in allowed.path_roots:
         return f'path "{target}" points outside the handbook ({rel}); only files inside {_roots(allowed)} may be linked or shown'
-    if root is not None:
-        real = (root / rel).resolve()
-        base = root.resolve()
-        if real != base and base not in real.parents:
-            return f'path "{target}" is a link to a file outside the repository; copy the file into the handbook instead'
+    if root is not None and not inside_repo(root, rel):
+        return f'path "{target}" is a link to a file outside the repository; copy the file into the handbook instead'
     return None
+
+
+def inside_repo(root: Path, rel: str) -> bool:
+    """True when ``root/rel``, symbolic links followed, is still inside ``root``."""
+    return (root / rel).resolve().is_relative_to(root.resolve())
 
 
 def _roots(allowed: Allowed) -> str:

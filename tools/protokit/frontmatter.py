@@ -60,7 +60,15 @@ def _refuse_bombs(text: str, first_line: int) -> Defect | None:
                 kind = "anchor" if isinstance(token, yaml.AnchorToken) else "alias"
                 mark = token.start_mark
                 return Defect("yaml-alias", mark.line + first_line, mark.column + 1, f"{kind} {token.value}")
-            if isinstance(token, (yaml.BlockMappingStartToken, yaml.BlockSequenceStartToken, yaml.FlowMappingStartToken, yaml.FlowSequenceStartToken)):
+            if isinstance(
+                token,
+                (
+                    yaml.BlockMappingStartToken,
+                    yaml.BlockSequenceStartToken,
+                    yaml.FlowMappingStartToken,
+                    yaml.FlowSequenceStartToken,
+                ),
+            ):
                 depth += 1
                 if depth > MAX_DEPTH:
                     mark = token.start_mark

@@ -175,8 +175,10 @@ def parse_schema(data: dict) -> Schema:
             review_horizon_years=int(data.get("review_horizon_years", 5)),
             limits=DEFAULT_LIMITS | {k: int(v) for k, v in (data.get("limits") or {}).items()},
         )
-    except (KeyError, TypeError, AttributeError, ValueError, re.error) as exc:
-        raise SchemaError(f"{SCHEMA_FILE}: malformed schema ({exc!r})") from exc
+    except KeyError as exc:
+        raise SchemaError(f"{SCHEMA_FILE}: the schema has no {exc.args[0]!r} entry; restore it from Git") from exc
+    except (TypeError, AttributeError, ValueError, re.error) as exc:
+        raise SchemaError(f"{SCHEMA_FILE}: the schema is malformed ({exc}); restore it from Git") from exc
 
 
 def load_schema(path: Path | None = None) -> Schema:
@@ -189,7 +191,9 @@ def load_schema(path: Path | None = None) -> Schema:
     data, _, defects = frontmatter.load(text, 1)
     if defects:
         d = defects[0]
-        raise SchemaError(f"{path}:{d.line}:{d.col}: the schema is not valid ({d.kind}: {d.detail}); fix that line or restore the file from Git")
+        raise SchemaError(
+            f"{path}:{d.line}:{d.col}: the schema is not valid ({d.kind}: {d.detail}); fix that line or restore the file from Git"
+        )
     if not isinstance(data, dict):
         raise SchemaError(f"{path}: the schema must be a YAML mapping")
     return parse_schema(data)

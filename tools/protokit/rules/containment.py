@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..containment import BIDI, FILE_DIRECTIVES, FILE_OPTIONS, path_problem, scheme_of, url_problem
+from ..containment import BIDI, FILE_DIRECTIVES, FILE_OPTIONS, inside_repo, path_problem, scheme_of, url_problem
 from ..suggest import did_you_mean
 from . import iter_defects, rule
 
@@ -21,11 +21,10 @@ def outside_path(doc, ctx):
     """
     allowed = ctx.schema.allowed
     for ref in doc.refs:
-        if ref.kind in ("link", "image", "download") and not ref.target.startswith("#"):
-            if scheme_of(ref.target) is None:
-                problem = path_problem(doc.path, ref.target, allowed, ctx.root)
-                if problem:
-                    yield ref.line, ref.col, problem
+        if ref.kind in ("link", "image", "download") and not ref.target.startswith("#") and scheme_of(ref.target) is None:
+            problem = path_problem(doc.path, ref.target, allowed, ctx.root)
+            if problem:
+                yield ref.line, ref.col, problem
     for d in doc.directives:
         targets = [d.arg] if d.name in FILE_DIRECTIVES and d.arg else []
         targets += [value for key, value in d.options if key in FILE_OPTIONS and value]
@@ -52,7 +51,11 @@ def directive_not_allowed(doc, ctx):
         if d.name not in allowed:
             hint = did_you_mean(d.name, allowed) or ""
             where = "a protocol" if doc.is_protocol else "a handbook page"
-            yield d.line, 1, f'directive "{{{d.name}}}" is not allowed in {where}{hint}; see allowed.directives in protocols/schema.yaml'
+            yield (
+                d.line,
+                1,
+                f'directive "{{{d.name}}}" is not allowed in {where}{hint}; see allowed.directives in protocols/schema.yaml',
+            )
 
 
 @rule("P506", "role-not-allowed", scope="document")
@@ -67,7 +70,11 @@ def role_not_allowed(doc, ctx):
     for ref in doc.refs:
         if ref.kind not in _NOT_ROLES and ref.kind not in allowed:
             hint = did_you_mean(ref.kind, allowed) or ""
-            yield ref.line, ref.col, f'role "{{{ref.kind}}}" is not allowed here{hint}; see allowed.roles in protocols/schema.yaml'
+            yield (
+                ref.line,
+                ref.col,
+                f'role "{{{ref.kind}}}" is not allowed here{hint}; see allowed.roles in protocols/schema.yaml',
+            )
 
 
 @rule("P507", "bidi-control", scope="document")
@@ -106,15 +113,19 @@ def url_not_allowed(doc, ctx):
 
 @rule("P008", "stray-page", scope="document")
 def stray_page(doc, ctx):
-    """A page is saved in a subfolder of ``protocols/``, where it would be published unchecked.
+    """A page is in a subfolder of ``protocols/``, or is a link to a file outside the repository.
 
-    Bad: ``protocols/old/BST-SURG-01.md`` (no panel, no draft banner, no protocol rules).
+    Bad: ``protocols/old/BST-SURG-01.md`` (no panel, no draft banner, no protocol rules);
+    ``handbook/notes.md`` as a symbolic link to ``/etc/passwd`` (the build would publish it).
 
     Good: ``protocols/BST-SURG-01.md``; move retired pages with a redirect instead.
     """
     parts = doc.path.split("/")
     if parts[0] == "protocols" and len(parts) > 2:
         yield 1, 1, f'"{doc.path}" is in a subfolder of protocols/; protocols live directly in protocols/<ID>.md'
+    if not inside_repo(ctx.root, doc.path):
+        yield 1, 1, f'"{doc.path}" is a link to a file outside the repository; replace the link by the file itself'
+    return
 
 
 @rule("P009", "too-large", scope="document")
@@ -130,7 +141,11 @@ def too_large(doc, ctx):
     if size > limits["page_bytes"]:
         yield 1, 1, f"the page is {size:,} bytes, more than the limit of {limits['page_bytes']:,}; split it"
     for d in iter_defects(doc, "yaml-alias"):
-        yield d.line, d.col, f"YAML {d.detail} is not allowed in front matter (it can multiply into billions of values); write the value out"
+        yield (
+            d.line,
+            d.col,
+            f"YAML {d.detail} is not allowed in front matter (it can multiply into billions of values); write the value out",
+        )
     for d in iter_defects(doc, "yaml-too-deep"):
         yield d.line, d.col, f"front matter is nested more than {d.detail} levels deep; use plain key: value lines"
     depth = _depth(doc.meta)

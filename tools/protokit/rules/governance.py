@@ -29,7 +29,11 @@ def bad_successor(doc, ctx):
     seen, current = {doc.pid}, successor
     while current in ctx.index.protocols and ctx.index.status_of(current) == "retired":
         if current in seen:
-            yield line, 1, f'"superseded_by" goes round in a cycle ({" → ".join([doc.pid, successor])} …); end it at a live protocol'
+            yield (
+                line,
+                1,
+                f'"superseded_by" goes round in a cycle ({" → ".join([doc.pid, successor])} …); end it at a live protocol',
+            )
             return
         seen.add(current)
         nxt = (ctx.index.protocols[current].meta or {}).get("superseded_by")
@@ -54,7 +58,11 @@ def approval_dates(doc, ctx):
     if approved and approved > ctx.today:
         yield doc.field_line("approved_on"), 1, f"approved_on {approved} is in the future; approval is recorded when it happens"
     if approved and effective and approved > effective:
-        yield doc.field_line("effective_date"), 1, f"effective_date {effective} is before approved_on {approved}; a protocol comes into force after approval"
+        yield (
+            doc.field_line("effective_date"),
+            1,
+            f"effective_date {effective} is before approved_on {approved}; a protocol comes into force after approval",
+        )
 
 
 @rule("P122", "review-too-far")
@@ -89,15 +97,19 @@ def history_order(doc, ctx):
     line = doc.field_line("history")
     entries = [e for e in history if isinstance(e, dict) and isinstance(e.get("version"), str)]
     seen: set[str] = set()
-    for n, entry in enumerate(entries, start=1):
+    for entry in entries:
         if entry["version"] in seen:
             yield line, 1, f'history lists version "{entry["version"]}" twice; each version has one entry'
         seen.add(entry["version"])
-    for n, (newer, older) in enumerate(zip(entries, entries[1:]), start=1):
+    for n, (newer, older) in enumerate(zip(entries, entries[1:], strict=False), start=1):
         nv, ov = version_key(newer["version"]), version_key(older["version"])
         nd, od = as_date(newer.get("date")), as_date(older.get("date"))
         if nv is not None and ov is not None and nv <= ov and newer["version"] != older["version"]:
-            yield line, 1, f'history entry {n} (version "{newer["version"]}") is not newer than entry {n + 1} ("{older["version"]}"); list the newest first'
+            yield (
+                line,
+                1,
+                f'history entry {n} (version "{newer["version"]}") is not newer than entry {n + 1} ("{older["version"]}"); list the newest first',
+            )
         elif nd and od and nd < od:
             yield line, 1, f"history entry {n} is dated {nd}, before entry {n + 1} ({od}); list the newest first"
 
@@ -117,7 +129,8 @@ def duplicate_in_list(doc, ctx):
             for item in value:
                 if isinstance(item, str) and item in seen:
                     yield doc.field_line(f.name), 1, f'"{f.name}" lists "{item}" twice; list it once'
-                seen.add(item) if isinstance(item, str) else None
+                if isinstance(item, str):
+                    seen.add(item)
 
 
 def version_key(text: str) -> tuple[int, ...] | None:

@@ -56,8 +56,8 @@ def redirect_target_missing(ctx):
     Good: ``protocols/BST-OLD-01: protocols/BST-SURG-09``.
     """
     docnames = ctx.index.docnames
-    for problem in ctx.redirect_problems:
-        yield REDIRECTS_FILE, 1, 1, problem
+    for line, problem in ctx.redirect_problems:
+        yield REDIRECTS_FILE, line, 1, problem
     for old, (new, line) in sorted(ctx.redirects.items()):
         if new not in docnames:
             yield REDIRECTS_FILE, line, 1, f'redirect from "{old}" goes to "{new}", which is not a page'

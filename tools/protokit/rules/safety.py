@@ -8,6 +8,7 @@ import unicodedata
 from ..containment import html_problems
 from . import rule
 
+
 @rule("P501", "unsafe-html", scope="document")
 def unsafe_html(doc, ctx):
     """Raw HTML that is not on the schema's allow-list (it could run script, hide or restyle the page).
@@ -43,7 +44,10 @@ def meta_refresh(doc, ctx):
 
 # [ \t] rather than \s: the patterns run over the whole text and must not span lines.
 # They run over normalised text (see normalise): every space is " ", every dash "-".
-_MRN = re.compile(r"\b(MRN|hospital (?:number|no\.?)|medical record (?:number|no\.?)|record (?:number|no\.?))[ \t]*[:#=]?[ \t]*([A-Z]{0,3}[ \-]?\d{5,})", re.I)
+_MRN = re.compile(
+    r"\b(MRN|hospital (?:number|no\.?)|medical record (?:number|no\.?)|record (?:number|no\.?))[ \t]*[:#=]?[ \t]*([A-Z]{0,3}[ \-]?\d{5,})",
+    re.I,
+)
 _DATE = r"(?:\d{1,2}[/.\- ]\d{1,2}[/.\- ]\d{2,4}|\d{4}-\d{2}-\d{2}|\d{1,2}(?:st|nd|rd|th)?[ \t]+[A-Z][a-z]{2,8}[ \t]+\d{4}|[A-Z][a-z]{2,8}[ \t]+\d{1,2},?[ \t]+\d{4})"
 _DOB = re.compile(r"\b(?:DOB|date of birth|d\.o\.b\.?|born(?:[ \t]+on)?)[ \t]*[:=]?[ \t]*" + _DATE, re.I)
 _NAME = re.compile(r"\bpatient(?:'s)? name[ \t]*[:=][ \t]*\S+", re.I)
