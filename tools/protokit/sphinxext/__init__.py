@@ -17,7 +17,7 @@ from .checks import check_consistency
 from .csp import on_build_finished as scan_scripts
 from .csp import replace_pagename_script
 from .domain import DOMAIN, ProtocolDomain
-from .gate import check_schema, on_source_read
+from .gate import check_schema, contain_config, on_source_read
 from .gate import on_doctree_read as guard_doctree
 from .incremental import on_env_updated
 from .pages import CatalogueDirective, MatrixDirective, ReviewDirective
@@ -84,6 +84,7 @@ def setup(app):
     app.add_directive("protocol-in-force", InForceDirective)
     app.add_role("protocol", ProtocolDomain.roles["protocol"])
     app.connect("config-inited", setup_static)
+    app.connect("config-inited", contain_config)
     app.connect("builder-inited", check_schema)
     app.connect("source-read", on_source_read)
     # Before Sphinx's image and download collectors (priority 500) copy any file.

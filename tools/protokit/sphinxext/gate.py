@@ -38,6 +38,16 @@ This page was not built: it breaks a containment rule of the handbook
 """
 
 
+def contain_config(app, config) -> None:
+    """Settings no handbook may loosen: sources are never copied into the site.
+
+    Sphinx copies a page's file from disk into ``_sources/`` after the gate has
+    replaced what it parses; a page that is a link to the build machine's files
+    would be published that way.
+    """
+    config.html_copy_source = False
+
+
 def check_schema(app) -> None:
     """Stop at once, with the schema's own message, when the schema cannot be read.
 
