@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ..containment import BIDI, FILE_DIRECTIVES, FILE_OPTIONS, inside_repo, path_problem, scheme_of, url_problem
+from ..index import resolve_path
 from ..suggest import did_you_mean
 from . import iter_defects, rule
 
@@ -31,6 +32,13 @@ def outside_path(doc, ctx):
         for target in targets:
             if d.name in ("include", "literalinclude") and not target.endswith(".md"):
                 yield d.line, 1, f'{{{d.name}}} "{target}" is not a Markdown page of the handbook; only .md files may be included'
+                continue
+            if d.name in ("include", "literalinclude") and resolve_path(doc.path, target).startswith("protocols/"):
+                yield (
+                    d.line,
+                    1,
+                    f'{{{d.name}}} "{target}" would copy a protocol into this page (without its banner); link it with {{protocol}}`ID` instead',
+                )
                 continue
             problem = url_problem(target, allowed, loads=True) or path_problem(doc.path, target, allowed, ctx.root)
             if problem:
@@ -77,18 +85,23 @@ def role_not_allowed(doc, ctx):
             )
 
 
-@rule("P507", "bidi-control", scope="document")
-def bidi_control(doc, ctx):
+@rule("P507", "bidi-control", scope="project")
+def bidi_control(ctx):
     """The text holds an invisible right-to-left or isolate control character.
+
+    Checked in pages and flowcharts.
 
     Bad: ``0\\u202e1 g`` (shows as "10 g" on screen while the file says "01 g").
 
     Good: plain text; delete the invisible character (it usually comes from a paste).
     """
-    for m in BIDI.finditer(doc.text):
-        line = doc.text.count("\n", 0, m.start()) + 1
-        col = m.start() - doc.text.rfind("\n", 0, m.start())
-        yield line, col, f"invisible direction control U+{ord(m.group()):04X} can reverse what readers see; delete it"
+    texts = [(doc.path, doc.text) for doc in ctx.index.docs.values()]
+    texts += [(path, ctx.diagram_text(path) or "") for path in sorted(ctx.index.diagram_files)]
+    for path, text in texts:
+        for m in BIDI.finditer(text):
+            line = text.count("\n", 0, m.start()) + 1
+            col = m.start() - text.rfind("\n", 0, m.start())
+            yield path, line, col, f"invisible direction control U+{ord(m.group()):04X} can reverse what readers see; delete it"
 
 
 @rule("P508", "url-not-allowed", scope="document")
