@@ -31,15 +31,15 @@ help: ## show this help
 	@echo "Variables: PYTHON=$(PYTHON) JOBS=$(JOBS) SPHINXOPTS='$(SPHINXOPTS)' BUILDDIR=$(BUILDDIR) PORT=$(PORT)"
 
 $(VENV_STAMP): requirements.txt
-	@echo "==> setting up the Python environment in $(VENV) (pinned packages)"
-	@test -x $(VENVPY) || $(PYTHON) -m venv $(VENV)
-	$(VENVPY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	@echo "==> setting up the Python environment in $(VENV) (pinned packages)" >&2
+	@test -x $(VENVPY) || $(PYTHON) -m venv $(VENV) >&2
+	@$(VENVPY) -m pip install --quiet --disable-pip-version-check -r requirements.txt >&2
 	@touch $@
 
 $(NPM_STAMP): package.json package-lock.json
-	@echo "==> installing npm packages (mermaid, jsdom, axe-core) from package-lock.json"
-	@command -v npm >/dev/null || { echo "error: npm is not installed; install Node.js 20 (Debian: apt-get install nodejs npm)"; exit 2; }
-	npm ci --no-audit --no-fund --loglevel=error
+	@echo "==> installing npm packages (mermaid, jsdom, axe-core) from package-lock.json" >&2
+	@command -v npm >/dev/null || { echo "error: npm is not installed; install Node.js 20 (Debian: apt-get install nodejs npm)" >&2; exit 2; }
+	@npm ci --no-audit --no-fund --loglevel=error >&2
 	@touch $@
 
 venv: $(VENV_STAMP) $(NPM_STAMP) ## create .venv and install pinned Python and npm packages (idempotent)
@@ -52,11 +52,15 @@ browser-deps: ## install Debian's chromium for the browser tests when it is miss
 	  { $$SUDO apt-get update -qq && $$SUDO apt-get install -y --no-install-recommends chromium; }; }
 
 html: venv ## build the handbook into _build/html (strict: zero warnings)
-	$(SPHINXBUILD) -b html $(STRICT) $(SPHINXOPTS) . $(BUILDDIR)/html
+	$(SPHINXBUILD) -b html $(STRICT) -d $(BUILDDIR)/html.doctrees $(SPHINXOPTS) . $(BUILDDIR)/html
 	@echo "==> open $(BUILDDIR)/html/index.html, or run 'make serve'"
 
+# Silent recipe: only the checker's own output reaches stdout, so
+# `make check CHECKOPTS="--format json" > report.json` is valid JSON. make turns
+# the checker's exit 1 into its own 2; CI that needs 0/1/2 runs the module
+# itself: PYTHONPATH=tools .venv/bin/python -m protokit (see .ci/templates).
 check: venv ## check every protocol (metadata, sections, references, diagrams, safety)
-	$(CHECKER) $(CHECKOPTS)
+	@$(CHECKER) $(CHECKOPTS)
 
 lint: venv ## ruff on tools/, tests/ and conf.py
 	$(VENVPY) -m ruff check tools tests conf.py
@@ -77,7 +81,7 @@ serve: venv ## live preview on http://127.0.0.1:PORT (rebuilds on change; shows 
 	  $(SPHINXOPTS) . $(BUILDDIR)/serve
 
 linkcheck: venv ## check external links (bounded timeout; needs the internet)
-	$(SPHINXBUILD) -b linkcheck $(STRICT) $(SPHINXOPTS) . $(BUILDDIR)/linkcheck
+	$(SPHINXBUILD) -b linkcheck $(STRICT) -d $(BUILDDIR)/linkcheck.doctrees $(SPHINXOPTS) . $(BUILDDIR)/linkcheck
 
 clean: ## remove build output and caches (keeps .venv and node_modules)
 	rm -rf $(BUILDDIR) .cache .pytest_cache

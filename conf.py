@@ -36,7 +36,7 @@ extensions = [
 source_suffix = {".md": "markdown"}
 root_doc = "index"
 include_patterns = ["index.md", "handbook/**", "protocols/**"]
-exclude_patterns = ["_build", ".venv", "node_modules", ".cache", "tests", "**/.*"]
+exclude_patterns = ["_build", ".venv", "node_modules", ".cache", "tests", "**/.*", "handbook/_include"]
 
 # Strictness: the Makefile passes -n -W --keep-going; nitpicky here too so that a
 # plain sphinx-build run reports the same broken references.

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 from protokit.browser import serve  # re-exported: tests serve built sites with it
+from protokit.build import strict_build
 
 pytest_plugins = ("sphinx.testing.fixtures",)
 
@@ -24,7 +24,7 @@ def rootdir() -> Path:
 
 def sphinx_build(srcdir: Path, outdir: Path, *extra: str, env: dict | None = None) -> subprocess.CompletedProcess:
     """Run a real strict ``sphinx-build`` as a separate process (as ``make html`` does)."""
-    cmd = [sys.executable, "-m", "sphinx", "-b", "html", "-n", "-W", "--keep-going", *extra, str(srcdir), str(outdir)]
+    cmd = strict_build(srcdir, outdir, *extra)
     return subprocess.run(cmd, capture_output=True, text=True, env={**os.environ, **(env or {})}, check=False)
 
 
@@ -32,7 +32,7 @@ def sphinx_build(srcdir: Path, outdir: Path, *extra: str, env: dict | None = Non
 def built_handbook(tmp_path_factory) -> Path:
     """The repository's own handbook, built strict into a temporary folder."""
     out = tmp_path_factory.mktemp("handbook") / "html"
-    proc = sphinx_build(REPO, out, "-d", str(out.parent / "doctrees"))
+    proc = sphinx_build(REPO, out)
     assert proc.returncode == 0, proc.stderr
     return out
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import shutil
 from pathlib import Path
@@ -12,6 +13,8 @@ from protokit.rules import all_rules
 
 FIXTURES = Path(__file__).parent / "fixtures"
 FAIL_FILES = sorted(p for p in (FIXTURES / "fail").iterdir() if p.suffix in (".md", ".mmd", ".yaml"))
+#: Fixtures are checked as of a fixed date, so "in the future" and "overdue" never drift.
+ON = dt.date(2026, 11, 30)
 EXPECT = re.compile(rb"^(?:%% |# )?expect: (.*)$|^(\d+:\d+: P\d{3} \[[a-z0-9-]+\])$", re.M)
 
 
@@ -27,7 +30,7 @@ def expectations(path: Path) -> tuple[str, list[str]]:
 
 
 def test_pass_fixtures_give_no_findings():
-    assert check_tree(FIXTURES / "pass", use_cache=False) == []
+    assert check_tree(FIXTURES / "pass", use_cache=False, on=ON) == []
 
 
 @pytest.mark.parametrize("fixture", FAIL_FILES, ids=lambda p: p.stem)
@@ -36,7 +39,7 @@ def test_fail_fixture_gives_exactly_its_findings(fixture: Path, tmp_path: Path):
     shutil.copytree(FIXTURES / "pass", tmp_path, dirs_exist_ok=True)
     (tmp_path / target).parent.mkdir(parents=True, exist_ok=True)
     (tmp_path / target).write_bytes(fixture.read_bytes())
-    found = check_tree(tmp_path, only={target}, use_cache=False)
+    found = check_tree(tmp_path, only={target}, use_cache=False, on=ON)
     assert all(f.path == target for f in found)
     assert sorted(f"{f.line}:{f.col}: {f.code} [{f.rule}]" for f in found) == expected
 

@@ -143,7 +143,7 @@ def test_today_option_sets_the_checking_date(tree):
     assert run("--root", str(tree), "--today", "2100-01-01", "--select", "P115").returncode == 0
     proc = run("--root", str(tree), "--today", "2100-01-01", "--select", "P115", "--release")
     assert proc.returncode == 1
-    assert "protocols/BST-MET-01.md:8:1: P115 review was due on 2099-01-31" in proc.stdout
+    assert "protocols/BST-MET-01.md:8:1: P115 review was due on 2028-01-31" in proc.stdout
 
 
 def test_reference_to_a_retired_protocol_warns(tree):
@@ -183,3 +183,28 @@ def test_recheck_uses_the_cache(tree):
     second = subprocess.run(cmd, capture_output=True, text=True, env={**os.environ, **env}, check=False)
     assert second.returncode == 1
     assert "P301 unknown protocol id" in second.stdout
+
+
+def test_make_check_json_is_only_json_and_fails_with_findings(tree):
+    add(tree, "P201-missing-section.md")
+    proc = subprocess.run(
+        ["make", "--no-print-directory", "check", f"CHECKOPTS=--root {tree} --format json --no-cache"],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        check=False,
+    )
+    assert proc.returncode == 2  # make's own code for a failed recipe; CI runs the module for 0/1/2
+    assert [f["code"] for f in json.loads(proc.stdout)] == ["P201"]
+
+
+def test_a_file_name_cannot_forge_annotations_or_terminal_escapes(tree):
+    name = "protocols/x\n::error file=index.md::forged\x1b[2J.md"
+    (tree / name).write_text("# Page\n")
+    github = run("--root", str(tree), "--format", "github")
+    assert github.returncode == 1
+    lines = github.stdout.splitlines()
+    assert all(line.startswith("::error file=") for line in lines)
+    assert "file=protocols/x%0A%3A%3Aerror file=index.md%3A%3Aforged\\x1b[2J.md," in github.stdout
+    text = run("--root", str(tree))
+    assert "\x1b" not in text.stdout and "\\x1b[2J" in text.stdout

@@ -55,7 +55,7 @@ def test_governance_panel_shows_front_matter_values(make_app, src):
         "Approved by : Protocol committee",
         "Approved on : 2026-01-10",
         "Effective date : 2026-02-01",
-        "Review due : 2099-12-31",
+        "Review due : 2028-12-31",
         "Modalities : surgery",
         "Sites : lower-limb",
         "Referenced by : BST-MET-01 — Bone metastases",

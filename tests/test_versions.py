@@ -167,6 +167,10 @@ def test_since_fails_an_unversioned_change_and_passes_a_bumped_one(repo):
         page.write_text(page.read_text().replace('version: "1.1"', 'version: "1.2"', 1))
         proc = subprocess.run([*cmd, "v2026.2"], capture_output=True, text=True, env=env, check=False)
         assert 'add a history entry for version "1.2"' in proc.stdout
+        page.write_text(page.read_text().replace('version: "1.2"', 'version: "1.0"', 1))
+        proc = subprocess.run([*cmd, "v2026.2"], capture_output=True, text=True, env=env, check=False)
+        assert proc.returncode == 1
+        assert 'P601 "version" went down from "1.1" in v2026.2 to "1.0"; a new version is always higher' in proc.stdout
         unknown = subprocess.run([*cmd, "v1999"], capture_output=True, text=True, env=env, check=False)
         assert unknown.returncode == 2 and "error: --since v1999" in unknown.stderr
     finally:

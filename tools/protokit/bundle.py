@@ -24,6 +24,7 @@ import zipfile
 from pathlib import Path
 
 from .browser import CHROMIUM, FLAGS, serve
+from .build import strict_build
 from .releases import current_release
 from .settings import REPO_ROOT
 
@@ -58,24 +59,7 @@ def source_date_epoch(repo: Path) -> str:
 
 def build(repo: Path, builder: str, out: Path, epoch: str) -> None:
     # From file:// the search cannot fetch pages for its result summaries: list titles only.
-    cmd = [
-        sys.executable,
-        "-m",
-        "sphinx",
-        "-b",
-        builder,
-        "-n",
-        "-W",
-        "--keep-going",
-        "-q",
-        "-E",
-        "-D",
-        "html_show_search_summary=0",
-        "-d",
-        str(out.parent / f".doctrees-{builder}"),
-        str(repo),
-        str(out),
-    ]
+    cmd = strict_build(repo, out, "-q", "-E", "-D", "html_show_search_summary=0", builder=builder)
     proc = subprocess.run(cmd, capture_output=True, text=True, env={**os.environ, "SOURCE_DATE_EPOCH": epoch}, check=False)
     if proc.returncode != 0:
         raise SystemExit(f"[bundle] the {builder} build failed:\n{proc.stderr[-4000:]}")

@@ -116,17 +116,22 @@ class Context:
     since: dict[str, dict] | None = None  # protocols at the --since release
     since_ref: str = ""
     redirects: dict[str, tuple[str, int]] = field(default_factory=dict)
-    redirect_problems: list[str] = field(default_factory=list)
+    redirect_problems: list[tuple[int, str]] = field(default_factory=list)
     mermaid_problem: str | None = None
     _texts: dict[str, str | None] = field(default_factory=dict)
 
     def diagram_text(self, path: str) -> str | None:
         """The text of a diagram file (None when missing or unreadable)."""
         if path not in self._texts:
-            try:
-                self._texts[path] = (self.root / path).read_text(encoding="utf-8")
-            except (OSError, UnicodeDecodeError, ValueError):
-                self._texts[path] = None
+            self._texts[path] = None
+            file = (self.root / path).resolve()
+            # Only files of this repository: a diagram path must never read the build machine.
+            if not path.startswith(("../", "/")) and file.is_relative_to(self.root.resolve()):
+                try:
+                    text = file.read_text(encoding="utf-8")
+                    self._texts[path] = text if len(text) <= self.schema.limits["diagram_bytes"] else None
+                except (OSError, UnicodeDecodeError, ValueError):
+                    pass
         return self._texts[path]
 
     def mermaid_verdict(self, source: str) -> mermaid.Verdict | None:

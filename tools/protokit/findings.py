@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import asdict, dataclass
 
 #: Where the rule reference lives in the built handbook (linked from JSON output).
@@ -34,8 +35,18 @@ class Finding:
         return asdict(self) | {"url": self.url}
 
 
+#: Control characters (C0 except tab, DEL, C1): a file name or a quoted line could
+#: carry terminal escapes that rewrite what an author sees.
+_CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f-\x9f]")
+
+
+def visible(text: str) -> str:
+    """``text`` with control characters shown as ``\\xNN`` instead of acting on the terminal."""
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+
+
 def format_text(findings: list[Finding]) -> str:
-    return "".join(f"{f}\n" for f in findings)
+    return "".join(f"{visible(str(f))}\n" for f in findings)
 
 
 def format_json(findings: list[Finding]) -> str:
@@ -43,7 +54,13 @@ def format_json(findings: list[Finding]) -> str:
 
 
 def _gh_escape(text: str) -> str:
+    """Escape a workflow-command message (GitHub's toolkit: %, CR, LF)."""
     return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _gh_property(text: str) -> str:
+    """Escape a workflow-command property value (the message escapes plus ``:`` and ``,``)."""
+    return _gh_escape(text).replace(":", "%3A").replace(",", "%2C")
 
 
 def format_github(findings: list[Finding]) -> str:
@@ -51,7 +68,8 @@ def format_github(findings: list[Finding]) -> str:
     out = []
     for f in findings:
         level = "error" if f.severity == "error" else "warning"
-        out.append(f"::{level} file={f.path},line={f.line},col={f.col},title={f.code} {f.rule}::{_gh_escape(f.message)}\n")
+        props = f"file={_gh_property(f.path)},line={f.line},col={f.col},title={_gh_property(f'{f.code} {f.rule}')}"
+        out.append(visible(f"::{level} {props}::{_gh_escape(f.message)}") + "\n")
     return "".join(out)
 
 

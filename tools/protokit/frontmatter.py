@@ -43,6 +43,43 @@ def _walk_mappings(node: yaml.Node, offset: int, out: list[Defect]) -> None:
             _walk_mappings(item, offset, out)
 
 
+#: Deeper nesting than this is refused before YAML builds anything (a recursion bomb).
+MAX_DEPTH = 20
+
+
+def _refuse_bombs(text: str, first_line: int) -> Defect | None:
+    """Refuse anchors and aliases (an alias bomb) and deep nesting, before any value is built.
+
+    Front matter has no use for ``&anchor``/``*alias``; ten lines of them can make
+    a structure of billions of items that the build would try to print.
+    """
+    depth = 0
+    try:
+        for token in yaml.scan(text, Loader=_Loader):
+            if isinstance(token, (yaml.AnchorToken, yaml.AliasToken)):
+                kind = "anchor" if isinstance(token, yaml.AnchorToken) else "alias"
+                mark = token.start_mark
+                return Defect("yaml-alias", mark.line + first_line, mark.column + 1, f"{kind} {token.value}")
+            if isinstance(
+                token,
+                (
+                    yaml.BlockMappingStartToken,
+                    yaml.BlockSequenceStartToken,
+                    yaml.FlowMappingStartToken,
+                    yaml.FlowSequenceStartToken,
+                ),
+            ):
+                depth += 1
+                if depth > MAX_DEPTH:
+                    mark = token.start_mark
+                    return Defect("yaml-too-deep", mark.line + first_line, mark.column + 1, str(MAX_DEPTH))
+            elif isinstance(token, (yaml.BlockEndToken, yaml.FlowMappingEndToken, yaml.FlowSequenceEndToken)):
+                depth -= 1
+    except yaml.YAMLError:
+        return None  # load() reports the syntax error with its position
+    return None
+
+
 def load(text: str, first_line: int) -> tuple[Any, dict[str, int], list[Defect]]:
     """Load front matter whose first content line is ``first_line`` (1-based).
 
@@ -50,6 +87,9 @@ def load(text: str, first_line: int) -> tuple[Any, dict[str, int], list[Defect]]
     and defects (YAML errors, duplicate keys). Never raises.
     """
     defects: list[Defect] = []
+    bomb = _refuse_bombs(text, first_line)
+    if bomb:
+        return None, {}, [bomb]
     loader = _Loader(text)
     try:
         node = loader.get_single_node()

@@ -29,6 +29,7 @@ class Heading:
     slug: str
     line: int
     has_body: bool
+    nested: bool = False  # inside a directive (a note, a dropdown): not a section of the page
 
 
 @dataclass(frozen=True)
@@ -49,6 +50,16 @@ class Diagram:
     source: str | None  # inline source, when there is no file
     line: int
     col: int
+
+
+@dataclass(frozen=True)
+class Directive:
+    """A MyST directive (```` ```{name} arg ````), with its options."""
+
+    name: str
+    arg: str
+    options: tuple[tuple[str, str], ...]
+    line: int
 
 
 @dataclass(frozen=True)
@@ -73,6 +84,7 @@ class Document:
     refs: tuple[Ref, ...] = ()
     diagrams: tuple[Diagram, ...] = ()
     html: tuple[Html, ...] = ()
+    directives: tuple[Directive, ...] = ()
     terms: tuple[tuple[str, int], ...] = ()
 
     @property

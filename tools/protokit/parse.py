@@ -14,7 +14,7 @@ from markdown_it.token import Token
 from myst_parser.slugs import github_slugify, unique_slug
 
 from . import frontmatter
-from .model import Defect, Diagram, Document, Heading, Html, Ref
+from .model import Defect, Diagram, Directive, Document, Heading, Html, Ref
 from .settings import MYST_HEADING_ANCHORS, markdown_parser
 
 #: Directives whose body is not Markdown (never re-parsed for references).
@@ -76,6 +76,7 @@ class _Collector:
         self.refs: list[Ref] = []
         self.diagrams: list[Diagram] = []
         self.html: list[Html] = []
+        self.directives: list[Directive] = []
         self.terms: list[tuple[str, int]] = []
         self.defects: list[Defect] = []
         self.slugs: set[str] = set()
@@ -90,7 +91,7 @@ class _Collector:
             elif tok.type == "myst_target":
                 self.labels.append((tok.content.strip(), start + 1))
             elif tok.type == "heading_open":
-                self._heading(tokens, i, start)
+                self._heading(tokens, i, start, depth)
             elif tok.type == "inline":
                 self._inline(tok, start)
             elif tok.type in ("fence", "colon_fence"):
@@ -98,7 +99,7 @@ class _Collector:
             elif tok.type in ("html_block",):
                 self.html.append(Html(tok.content, start + 1))
 
-    def _heading(self, tokens: list[Token], i: int, start: int) -> None:
+    def _heading(self, tokens: list[Token], i: int, start: int, depth: int) -> None:
         level = int(tokens[i].tag[1])
         inline = tokens[i + 1]
         text = "".join(c.content for c in inline.children or [] if c.type in ("text", "code_inline"))
@@ -111,10 +112,10 @@ class _Collector:
         for nxt in tokens[i + 3 :]:
             if nxt.type == "heading_open" and int(nxt.tag[1]) <= level:
                 break
-            if nxt.level == 0 and not nxt.type.startswith("heading") and nxt.type != "inline":
+            if nxt.level == 0 and not nxt.type.startswith("heading") and _is_content(nxt):
                 has_body = True
                 break
-        self.headings.append(Heading(level, text.strip(), slug, start + 1, has_body))
+        self.headings.append(Heading(level, text.strip(), slug, start + 1, has_body, depth > 0))
 
     def _locate(self, start: int, needle: str, cursor: list[int]) -> tuple[int, int]:
         """Find ``needle`` in the source from a block's first line onwards."""
@@ -137,6 +138,10 @@ class _Collector:
                 href = str(child.attrs.get("href", ""))
                 line, col = self._locate(start, "](" + href, cursor)
                 self.refs.append(Ref("link", href, line, col + 2 if col > 1 else col))
+            elif child.type == "image":
+                src = str(child.attrs.get("src", ""))
+                line, col = self._locate(start, "](" + src, cursor)
+                self.refs.append(Ref("image", src, line, col + 2 if col > 1 else col))
             elif child.type == "html_inline":
                 line, _ = self._locate(start, child.content, cursor)
                 self.html.append(Html(child.content, line))
@@ -150,6 +155,9 @@ class _Collector:
         body_lines = tok.content.split("\n")
         skip = _option_lines(body_lines)
         body = "\n".join(body_lines[skip:])
+        if match:
+            options = tuple(_options(body_lines[:skip]))
+            self.directives.append(Directive(name, arg, options, start + 1))
         if name == "mermaid":
             self.diagrams.append(Diagram(arg or None, None if arg else body, start + 1, 1))
         elif name == "glossary" and match:
@@ -170,10 +178,36 @@ class _Collector:
 
     def _glossary(self, body: list[str], first: int) -> None:
         for n, raw in enumerate(body):
-            if raw.strip() and not raw[0].isspace() and not _OPTION.match(raw):
+            if not raw.strip() or _OPTION.match(raw):
+                continue
+            if not raw[0].isspace():
                 self.terms.append((raw.strip(), first + n + 1))
-            for m in _ROLE.finditer(raw):
-                self.refs.append(Ref(m.group(1), m.group(2), first + n + 1, m.start() + 1))
+                for m in _ROLE.finditer(raw):
+                    self.refs.append(Ref(m.group(1), m.group(2), first + n + 1, m.start() + 1))
+            else:  # a definition is Markdown: its links, roles and HTML reach the page
+                self.walk(markdown_parser().parse(raw.strip()), first + n, 1)
+
+
+_COMMENT = re.compile(r"<!--.*?-->", re.S)
+
+
+def _is_content(tok: Token) -> bool:
+    """False for what shows nothing on the page: comments, targets, blank HTML."""
+    if tok.type in ("myst_target", "myst_line_comment", "myst_block_break"):
+        return False
+    if tok.type == "html_block":
+        return bool(_COMMENT.sub("", tok.content).strip())
+    return tok.type != "inline"
+
+
+def _options(lines: list[str]) -> list[tuple[str, str]]:
+    """The ``:key: value`` options of a directive (YAML-block options as ``key: value``)."""
+    out = []
+    for raw in lines:
+        m = _OPTION.match(raw) or re.match(r"^([\w-]+):", raw)
+        if m:
+            out.append((m.group(1), raw[m.end() :].strip()))
+    return out
 
 
 def _option_lines(body: list[str]) -> int:
@@ -221,6 +255,7 @@ def parse_text(path: str, text: str, defects: list[Defect] | None = None) -> Doc
         refs=tuple(col.refs),
         diagrams=tuple(col.diagrams),
         html=tuple(col.html),
+        directives=tuple(col.directives),
         terms=tuple(col.terms),
     )
 

@@ -6,12 +6,11 @@ Code reads the contract from that one file; nothing repeats it.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-import yaml
-
+from . import frontmatter
 from .settings import REPO_ROOT, SCHEMA_FILE
 
 TYPE_SECTIONS = "{type-sections}"
@@ -33,6 +32,46 @@ class Field:
     help: str
 
 
+#: Bounds used when a schema does not set its own (``limits:``).
+DEFAULT_LIMITS = {"page_bytes": 1_000_000, "diagram_bytes": 200_000, "front_matter_bytes": 32_768, "front_matter_depth": 6}
+
+
+@dataclass(frozen=True)
+class Allowed:
+    """The allow-lists: what a page may contain (``allowed:`` in the schema)."""
+
+    protocol_directives: frozenset[str] = frozenset()
+    page_directives: frozenset[str] = frozenset()  # in addition to the protocol ones
+    protocol_roles: frozenset[str] = frozenset()
+    page_roles: frozenset[str] = frozenset()
+    html: dict[str, frozenset[str]] = field(default_factory=dict)
+    url_schemes: frozenset[str] = frozenset({"http", "https", "mailto"})
+    path_roots: tuple[str, ...] = ("protocols", "handbook", "diagrams", "index.md")
+
+    def directives(self, is_protocol: bool) -> frozenset[str]:
+        return self.protocol_directives if is_protocol else self.protocol_directives | self.page_directives
+
+    def roles(self, is_protocol: bool) -> frozenset[str]:
+        return self.protocol_roles if is_protocol else self.protocol_roles | self.page_roles
+
+
+def _allowed(data: dict) -> Allowed:
+    def pair(key: str) -> tuple[frozenset[str], frozenset[str]]:
+        spec = data.get(key) or {}
+        return frozenset(spec.get("protocol") or ()), frozenset(spec.get("page") or ())
+
+    directives, roles = pair("directives"), pair("roles")
+    return Allowed(
+        protocol_directives=directives[0],
+        page_directives=directives[1],
+        protocol_roles=roles[0],
+        page_roles=roles[1],
+        html={str(tag).lower(): frozenset(a.lower() for a in attrs or ()) for tag, attrs in (data.get("html") or {}).items()},
+        url_schemes=frozenset(s.lower() for s in data.get("url_schemes") or ("http", "https", "mailto")),
+        path_roots=tuple(data.get("path_roots") or Allowed.path_roots),
+    )
+
+
 @dataclass(frozen=True)
 class Schema:
     """The parsed contract: fields, vocabularies and required sections."""
@@ -47,6 +86,9 @@ class Schema:
     person_markers: tuple[str, ...]
     prompts: dict[str, str]
     id_domains: dict[str, str]
+    allowed: Allowed = field(default_factory=lambda: Allowed())
+    review_horizon_years: int = 5
+    limits: dict[str, int] = field(default_factory=lambda: dict(DEFAULT_LIMITS))
 
     def required_sections(self, protocol_type: str) -> tuple[str, ...]:
         """Return the level-2 headings a protocol of this type needs, in order."""
@@ -55,6 +97,52 @@ class Schema:
         for name in self.common_sections:
             out.extend(middle if name == TYPE_SECTIONS else (name,))
         return tuple(out)
+
+
+def _has_repeat_or_branch(items) -> bool:
+    from re import _constants as c  # the compiler's own opcodes
+
+    for op, arg in items:
+        if op in (c.MAX_REPEAT, c.MIN_REPEAT, c.POSSESSIVE_REPEAT, c.BRANCH):
+            return True
+        if op == c.SUBPATTERN and _has_repeat_or_branch(arg[-1]):
+            return True
+    return False
+
+
+def _walk_repeats(items) -> str | None:
+    from re import _constants as c
+
+    for op, arg in items:
+        if op in (c.MAX_REPEAT, c.MIN_REPEAT) and arg[1] > 1 and _has_repeat_or_branch(arg[2]):
+            return "a repeated group that itself repeats or has alternatives"
+        children = arg[-1] if op == c.SUBPATTERN else arg[2] if op in (c.MAX_REPEAT, c.MIN_REPEAT) else None
+        if op == c.BRANCH:
+            for branch in arg[1]:
+                if problem := _walk_repeats(branch):
+                    return problem
+        elif children is not None and (problem := _walk_repeats(children)):
+            return problem
+    return None
+
+
+def safe_pattern(key: str, pattern: str) -> re.Pattern[str]:
+    """Compile a schema pattern, refusing shapes that can backtrack for ever.
+
+    ``(a+)+`` or ``(a|aa)*`` take exponential time on a near-miss: one such
+    pattern in the schema would hang every check and build.
+    """
+    from re import _parser
+
+    if not isinstance(pattern, str) or len(pattern) > 500:
+        raise SchemaError(f"{SCHEMA_FILE}: {key} must be a pattern of at most 500 characters")
+    try:
+        problem = _walk_repeats(_parser.parse(pattern))
+    except re.error as exc:
+        raise SchemaError(f"{SCHEMA_FILE}: {key} is not a valid pattern ({exc})") from exc
+    if problem:
+        raise SchemaError(f"{SCHEMA_FILE}: {key} {pattern!r} has {problem}, which can hang the checker; simplify it")
+    return re.compile(pattern)
 
 
 def _field(name: str, spec: dict) -> Field:
@@ -73,8 +161,8 @@ def parse_schema(data: dict) -> Schema:
     try:
         sections = data["sections"]
         return Schema(
-            id_pattern=re.compile(data["id_pattern"]),
-            version_pattern=re.compile(data["version_pattern"]),
+            id_pattern=safe_pattern("id_pattern", data["id_pattern"]),
+            version_pattern=safe_pattern("version_pattern", data["version_pattern"]),
             fields={k: _field(k, v) for k, v in data["fields"].items()},
             vocabularies={k: tuple(v) for k, v in data["vocabularies"].items()},
             common_sections=tuple(sections["common"]),
@@ -83,18 +171,29 @@ def parse_schema(data: dict) -> Schema:
             person_markers=tuple(data.get("person_markers", ())),
             prompts=dict(data.get("prompts") or {}),
             id_domains=dict(data.get("id_domains") or {}),
+            allowed=_allowed(data.get("allowed") or {}),
+            review_horizon_years=int(data.get("review_horizon_years", 5)),
+            limits=DEFAULT_LIMITS | {k: int(v) for k, v in (data.get("limits") or {}).items()},
         )
-    except (KeyError, TypeError, AttributeError, re.error) as exc:
-        raise SchemaError(f"{SCHEMA_FILE}: malformed schema ({exc!r})") from exc
+    except KeyError as exc:
+        raise SchemaError(f"{SCHEMA_FILE}: the schema has no {exc.args[0]!r} entry; restore it from Git") from exc
+    except (TypeError, AttributeError, ValueError, re.error) as exc:
+        raise SchemaError(f"{SCHEMA_FILE}: the schema is malformed ({exc}); restore it from Git") from exc
 
 
 def load_schema(path: Path | None = None) -> Schema:
     """Read and parse the schema file (default: the repository's)."""
     path = path or REPO_ROOT / SCHEMA_FILE
     try:
-        data = yaml.load(path.read_text(encoding="utf-8"), Loader=yaml.CSafeLoader)
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
-        raise SchemaError(f"{path}: cannot read the schema ({exc})") from exc
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        raise SchemaError(f"{path}: cannot read the schema ({exc}); restore it from Git") from exc
+    data, _, defects = frontmatter.load(text, 1)
+    if defects:
+        d = defects[0]
+        raise SchemaError(
+            f"{path}:{d.line}:{d.col}: the schema is not valid ({d.kind}: {d.detail}); fix that line or restore the file from Git"
+        )
     if not isinstance(data, dict):
         raise SchemaError(f"{path}: the schema must be a YAML mapping")
     return parse_schema(data)

@@ -20,6 +20,7 @@ import sys
 import tarfile
 from pathlib import Path
 
+from .build import strict_build
 from .releases import BASE_URL_ENV, DATA_ENV, RELEASE_ENV, GitError, list_tags, release_data
 from .settings import REPO_ROOT
 
@@ -61,21 +62,7 @@ def build_release(repo: Path, tag, out: Path, data_file: Path, base_url: str) ->
         "HANDBOOK_VERSIONS_JSON": f"../{VERSIONS_JSON}",
         "SOURCE_DATE_EPOCH": str(tag.epoch),
     }
-    cmd = [
-        sys.executable,
-        "-m",
-        "sphinx",
-        "-b",
-        "html",
-        "-n",
-        "-W",
-        "--keep-going",
-        "-q",
-        "-d",
-        str(work / "doctrees"),
-        str(src),
-        str(work / "html"),
-    ]
+    cmd = strict_build(src, work / "html", "-q")
     proc = subprocess.run(cmd, capture_output=True, text=True, env=env, check=False)
     if proc.returncode != 0:
         raise SystemExit(f"[versions] {tag.name}: the build failed:\n{proc.stderr[-4000:]}")

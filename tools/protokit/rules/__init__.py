@@ -41,11 +41,16 @@ class Rule:
 
     def finding(self, path: str, line: int, col: int, message: str, release: bool) -> Finding:
         severity = "error" if release else self.severity
+        if len(message) > MAX_MESSAGE:  # a message quotes the author's text: keep a 40 kB paste readable
+            message = message[: MAX_MESSAGE - 1] + "…"
         return Finding(path, max(line, 1), max(col, 1), self.code, message, self.name, severity)
 
 
+#: The longest message a finding carries.
+MAX_MESSAGE = 400
+
 REGISTRY: dict[str, Rule] = {}
-_MODULES = ("files", "metadata", "sections", "references", "diagrams", "safety", "releases")
+_MODULES = ("files", "metadata", "sections", "references", "diagrams", "safety", "containment", "governance", "releases")
 
 
 def rule(code: str, name: str, *, severity: str = "error", scope: str = "protocol"):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from ..redirects import REDIRECTS_FILE
 from ..releases import body_hash
 from . import rule
+from .governance import version_key
 
 #: Fields whose change alone needs no new version (bookkeeping, not content).
 BOOKKEEPING = {"version", "history", "review_due"}
@@ -25,6 +26,16 @@ def unversioned_change(doc, ctx):
     changed = old["body"] != body_hash(doc.text) or {k: v for k, v in old["meta"].items() if k not in BOOKKEEPING} != {
         k: v for k, v in meta.items() if k not in BOOKKEEPING
     }
+    before, now = old["meta"].get("version"), meta.get("version")
+    if isinstance(before, str) and isinstance(now, str) and before != now:
+        old_key, new_key = version_key(before), version_key(now)
+        if old_key is not None and new_key is not None and new_key < old_key:
+            yield (
+                doc.field_line("version"),
+                1,
+                f'"version" went down from "{before}" in {ctx.since_ref} to "{now}"; a new version is always higher',
+            )
+            return
     if not changed:
         return
     if old["meta"].get("version") == meta.get("version"):
@@ -56,8 +67,8 @@ def redirect_target_missing(ctx):
     Good: ``protocols/BST-OLD-01: protocols/BST-SURG-09``.
     """
     docnames = ctx.index.docnames
-    for problem in ctx.redirect_problems:
-        yield REDIRECTS_FILE, 1, 1, problem
+    for line, problem in ctx.redirect_problems:
+        yield REDIRECTS_FILE, line, 1, problem
     for old, (new, line) in sorted(ctx.redirects.items()):
         if new not in docnames:
             yield REDIRECTS_FILE, line, 1, f'redirect from "{old}" goes to "{new}", which is not a page'

@@ -7,7 +7,7 @@ from . import rule
 
 
 def _h2(doc):
-    return [h for h in doc.headings if h.level == 2]
+    return [h for h in doc.headings if h.level == 2 and not h.nested]
 
 
 def _required(doc, ctx):

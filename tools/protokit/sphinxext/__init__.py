@@ -17,6 +17,8 @@ from .checks import check_consistency
 from .csp import on_build_finished as scan_scripts
 from .csp import replace_pagename_script
 from .domain import DOMAIN, ProtocolDomain
+from .gate import check_schema, contain_config, on_source_read
+from .gate import on_doctree_read as guard_doctree
 from .incremental import on_env_updated
 from .pages import CatalogueDirective, MatrixDirective, ReviewDirective
 from .releasepages import InForceDirective, ReleaseNotesDirective, add_release_context, write_data_script
@@ -82,6 +84,11 @@ def setup(app):
     app.add_directive("protocol-in-force", InForceDirective)
     app.add_role("protocol", ProtocolDomain.roles["protocol"])
     app.connect("config-inited", setup_static)
+    app.connect("config-inited", contain_config)
+    app.connect("builder-inited", check_schema)
+    app.connect("source-read", on_source_read)
+    # Before Sphinx's image and download collectors (priority 500) copy any file.
+    app.connect("doctree-read", guard_doctree, priority=400)
     app.connect("doctree-read", on_doctree_read)
     app.connect("env-updated", on_env_updated)
     app.connect("env-check-consistency", check_consistency)

@@ -50,6 +50,11 @@ REDIRECT = """<!DOCTYPE html>
 """
 
 
+def inside(path: Path, folder: Path) -> bool:
+    """True when ``path`` (resolved) is inside ``folder``: the build writes nowhere else."""
+    return path.resolve().is_relative_to(folder.resolve())
+
+
 def write_permalinks(outdir: Path, protocols: dict) -> None:
     """One small redirect page per protocol id, so a bookmark survives a move or retitle."""
     folder = outdir / PERMALINK_DIR
@@ -82,6 +87,8 @@ def write_redirects(app, outdir: Path) -> None:
         if old in app.env.all_docs or new not in app.env.all_docs:
             continue  # reported by P603 / P602, which fail the strict build
         page = outdir / f"{old}.html"
+        if not inside(page, outdir):  # load_redirects refuses such names; never write outside anyway
+            continue
         page.parent.mkdir(parents=True, exist_ok=True)
         page.write_text(REDIRECT_PAGE.format(url=relative_url(old, new)), encoding="utf-8")
 

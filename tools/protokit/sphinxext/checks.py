@@ -13,6 +13,7 @@ from pathlib import Path
 from sphinx.util import logging
 
 from ..check import discover, make_context, run_rules
+from ..findings import visible
 from ..rules import all_rules
 from .domain import DOMAIN
 
@@ -34,7 +35,7 @@ def check_consistency(app, env) -> None:
     ctx = make_context(root, docs, diagram_files, release=app.config.protocol_release_mode)
     ctx.validate_diagrams(docs)
     for f in run_rules(ctx, all_rules()):
-        message = f"{f.code} {f.message}"
+        message = visible(f"{f.code} {f.message}")
         location = _location(env, f.path, f.line)
         if f.severity == "error":
             logger.warning(message, location=location, type="protocol", subtype=f.rule)
