@@ -45,7 +45,7 @@ def build(site: Path, out: Path) -> subprocess.CompletedProcess:
 def protocol(body: str, pid: str = "BST-SURG-09") -> str:
     """A valid protocol page with ``body`` in its Procedure section."""
     template = (ROOT / "protocols" / "BST-SURG-01.md").read_text()
-    text = template.replace("BST-SURG-01", pid)
+    text = template.replace("BST-SURG-01", pid).replace(f"/diagrams/{pid}.mmd", "/diagrams/BST-SURG-01.mmd")
     head, sep, tail = text.partition("## Procedure\n")
     return head + sep + "\n" + body + "\n" + tail
 
@@ -226,3 +226,37 @@ def test_generated_pages_leak_nothing_into_the_site(site: Path, paths: list[str]
     proc = build(site, out)
     assert "Traceback" not in proc.stderr
     assert scan_output(out) == []
+
+
+def test_an_id_that_climbs_out_writes_no_permalink_outside(site: Path):
+    page = protocol("Wide resection.").replace("id: BST-SURG-09", "id: ../../../escaped")
+    (site / "protocols" / "BST-SURG-09.md").write_text(page)
+    out = site.parent / "out" / "html"
+    proc = build(site, out)
+    assert proc.returncode != 0 and "P110" in proc.stderr
+    assert not list(site.parent.parent.rglob("escaped.html"))
+
+
+def test_a_huge_page_is_refused_by_the_checker_and_the_build(site: Path):
+    page = site / "protocols" / "BST-SURG-09.md"
+    page.write_text(protocol("Wide resection.\n\n" + "A long line of pasted text. " * 60_000))
+    found = check_tree(site, only={"protocols/BST-SURG-09.md"}, use_cache=False)
+    assert [f.code for f in found] == ["P009"]
+    proc = build(site, site.parent / "out" / "html")
+    assert proc.returncode != 0 and "P009 the page is 1,6" in proc.stderr
+    assert "A long line of pasted text" not in (site.parent / "out" / "html" / "protocols" / "BST-SURG-09.html").read_text()
+
+
+def test_a_schema_pattern_that_can_hang_is_refused(site: Path):
+    schema = (REPO / "protocols" / "schema.yaml").read_text()
+    (site / "protocols" / "schema.yaml").write_text(schema.replace("id_pattern: '^BST-", "id_pattern: '^(B+)+ST-", 1))
+    proc = subprocess.run(
+        [sys.executable, "-m", "protokit", "--root", str(site), "--no-cache"],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(REPO / "tools")},
+        check=False,
+        timeout=60,
+    )
+    assert proc.returncode == 2
+    assert "id_pattern '^(B+)+ST-" in proc.stderr and "can hang the checker" in proc.stderr

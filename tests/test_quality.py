@@ -82,7 +82,8 @@ def test_print_shows_the_stamp_and_hides_navigation(browser, handbook_server):
     stamp = page.locator(".protocol-print-stamp")
     assert stamp.is_visible()
     text = stamp.inner_text()
-    assert "BST-MET-01 · version 0.1 · status draft · printed " in text
+    version = re.search(r'^version: "([^"]+)"', (REPO / "protocols" / "BST-MET-01.md").read_text(), re.M).group(1)
+    assert f"BST-MET-01 · version {version} · status draft · printed " in text
     assert re.search(r"printed \d{4}-\d{2}-\d{2}", text)
     assert "Uncontrolled when printed — check the handbook for the current version." in text
     assert not page.locator(".bd-header").is_visible()

@@ -61,6 +61,8 @@ def write_permalinks(outdir: Path, protocols: dict) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     for pid, (docname, _) in protocols.items():
         page = folder / f"{pid}.html"
+        if not inside(page, folder):  # an id that is not an id (P110 reports it): write nothing
+            continue
         text = REDIRECT.format(pid=pid, url=f"../{docname}.html")
         if not page.is_file() or page.read_text(encoding="utf-8") != text:
             page.write_text(text, encoding="utf-8")
