@@ -19,7 +19,7 @@ VENV_STAMP := $(VENV)/.installed
 NPM_STAMP  := node_modules/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help venv html check test lint serve linkcheck clean clean-venv browser-deps new bench versions bundle
+.PHONY: help venv html check test test-fast lint serve linkcheck clean clean-venv browser-deps new bench versions bundle
 
 help: ## show this help
 	@echo "Bone and Soft Tissue Oncology protocol handbook"
@@ -71,6 +71,9 @@ test: venv browser-deps ## everything CI runs: lint, checker, strict build, pyte
 	$(MAKE) --no-print-directory check
 	$(MAKE) --no-print-directory html
 	$(VENVPY) -m pytest $(PYTEST_ARGS)
+
+test-fast: venv ## the quick loop (about 25 s): everything but whole-handbook builds and Chromium
+	$(VENVPY) -m pytest -m "not slow" $(PYTEST_ARGS)
 
 # The preview shows warnings without stopping (no -W): the page still updates while
 # an author fixes them; make html and CI stay strict.
