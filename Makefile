@@ -62,9 +62,13 @@ html: venv ## build the handbook into _build/html (strict: zero warnings)
 check: venv ## check every protocol (metadata, sections, references, diagrams, safety)
 	@$(CHECKER) $(CHECKOPTS)
 
-lint: venv ## ruff on tools/, tests/ and conf.py
+lint: venv ## ruff, the import layers, mypy, and the CI templates against their schemas
 	$(VENVPY) -m ruff check tools tests conf.py
 	$(VENVPY) -m ruff format --check tools tests conf.py
+	cd tools && ../$(VENV)/bin/lint-imports --config ../pyproject.toml --no-cache
+	$(VENVPY) -m mypy
+	$(VENV)/bin/check-jsonschema --builtin-schema vendor.github-workflows .ci/templates/github/workflows/handbook.yml
+	$(VENV)/bin/check-jsonschema --builtin-schema vendor.gitlab-ci .ci/templates/gitlab/.gitlab-ci.yml
 
 test: venv browser-deps ## everything CI runs: lint, checker, strict build, pytest (incl. browser tests)
 	$(MAKE) --no-print-directory lint

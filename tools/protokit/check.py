@@ -182,7 +182,7 @@ def run_rules(ctx: Context, rules: list[Rule], only: set[str] | None = None) -> 
     findings: list[Finding] = []
     for r in rules:
         if r.scope == "project":
-            for path, line, col, message in r.func(ctx):
+            for path, line, col, message in r.on_project(ctx):
                 findings.append(r.finding(path, line, col, message, ctx.release))
             continue
         for doc in ctx.index.docs.values():
@@ -190,7 +190,7 @@ def run_rules(ctx: Context, rules: list[Rule], only: set[str] | None = None) -> 
                 continue
             if r.scope == "protocol" and not doc.is_protocol:
                 continue
-            for line, col, message in r.func(doc, ctx):
+            for line, col, message in r.on_document(doc, ctx):
                 findings.append(r.finding(doc.path, line, col, message, ctx.release))
     if only is not None:  # project rules see everything; report only what was asked
         findings = [f for f in findings if f.path in only or f.path == DIAGRAM_DIR]

@@ -37,7 +37,7 @@ def load_redirects(root: Path) -> tuple[dict[str, tuple[str, int]], list[tuple[i
         return {}, []
     if not isinstance(table, dict):
         return {}, [(1, "'redirects' must map old pages to new pages")]
-    lines = {}
+    lines: dict[str, int] = {}
     for n, raw in enumerate(text.split("\n"), start=1):
         key = raw.strip().split(":", 1)[0].strip().strip("'\"")
         lines.setdefault(key, n)

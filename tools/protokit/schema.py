@@ -100,7 +100,7 @@ class Schema:
 
 
 def _has_repeat_or_branch(items) -> bool:
-    from re import _constants as c  # the compiler's own opcodes
+    from re import _constants as c  # type: ignore[attr-defined]  # the compiler's own opcodes
 
     for op, arg in items:
         if op in (c.MAX_REPEAT, c.MIN_REPEAT, c.POSSESSIVE_REPEAT, c.BRANCH):
@@ -111,7 +111,7 @@ def _has_repeat_or_branch(items) -> bool:
 
 
 def _walk_repeats(items) -> str | None:
-    from re import _constants as c
+    from re import _constants as c  # type: ignore[attr-defined]
 
     for op, arg in items:
         if op in (c.MAX_REPEAT, c.MIN_REPEAT) and arg[1] > 1 and _has_repeat_or_branch(arg[2]):
@@ -132,7 +132,7 @@ def safe_pattern(key: str, pattern: str) -> re.Pattern[str]:
     ``(a+)+`` or ``(a|aa)*`` take exponential time on a near-miss: one such
     pattern in the schema would hang every check and build.
     """
-    from re import _parser
+    from re import _parser  # type: ignore[attr-defined]
 
     if not isinstance(pattern, str) or len(pattern) > 500:
         raise SchemaError(f"{SCHEMA_FILE}: {key} must be a pattern of at most 500 characters")

@@ -97,7 +97,7 @@ def write_archive_csp(out: Path, tags: list) -> None:
     """One policy for the whole archive: the union of every release's inline-script hashes."""
     import re
 
-    from .sphinxext.csp import HEADER_FILE, POLICY
+    from .hosting import HEADER_FILE, POLICY
 
     hashes: set[str] = set()
     for tag in tags:
