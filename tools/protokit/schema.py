@@ -89,6 +89,7 @@ class Schema:
     allowed: Allowed = field(default_factory=lambda: Allowed())
     review_horizon_years: int = 5
     limits: dict[str, int] = field(default_factory=lambda: dict(DEFAULT_LIMITS))
+    suppressible: tuple[str, ...] = ("P1", "P2", "P3", "P4", "P503", "P6")
 
     def required_sections(self, protocol_type: str) -> tuple[str, ...]:
         """Return the level-2 headings a protocol of this type needs, in order."""
@@ -174,6 +175,7 @@ def parse_schema(data: dict) -> Schema:
             allowed=_allowed(data.get("allowed") or {}),
             review_horizon_years=int(data.get("review_horizon_years", 5)),
             limits=DEFAULT_LIMITS | {k: int(v) for k, v in (data.get("limits") or {}).items()},
+            suppressible=tuple(str(c) for c in data.get("suppressible") or ("P1", "P2", "P3", "P4", "P503", "P6")),
         )
     except KeyError as exc:
         raise SchemaError(f"{SCHEMA_FILE}: the schema has no {exc.args[0]!r} entry; restore it from Git") from exc
