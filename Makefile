@@ -10,6 +10,17 @@ JOBS       ?= 1
 BUILDDIR   ?= _build
 PORT       ?= 8000
 PYTEST_ARGS ?=
+CHECKOPTS  ?=
+# make new
+TITLE      ?=
+TYPE       ?=
+ID         ?=
+# make bench
+N          ?= 100 300 1000
+RUNS       ?= 3
+# make versions
+BASE_URL   ?= /
+FORCE      ?=
 
 VENVPY     := $(VENV)/bin/python
 SPHINXBUILD := $(VENVPY) -m sphinx
@@ -28,7 +39,10 @@ help: ## show this help
 	@echo
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | awk -F'\t' '{printf "  %-14s %s\n", $$1, $$2}'
 	@echo
-	@echo "Variables: PYTHON=$(PYTHON) JOBS=$(JOBS) SPHINXOPTS='$(SPHINXOPTS)' BUILDDIR=$(BUILDDIR) PORT=$(PORT)"
+	@echo "Variables (override on the command line, e.g. make html JOBS=2):"
+	@echo "  PYTHON=$(PYTHON) VENV=$(VENV) JOBS=$(JOBS) BUILDDIR=$(BUILDDIR) PORT=$(PORT)"
+	@echo "  SPHINXOPTS='$(SPHINXOPTS)' CHECKOPTS='$(CHECKOPTS)' PYTEST_ARGS='$(PYTEST_ARGS)'"
+	@echo "  make new: TITLE TYPE ID   make bench: N='$(N)' RUNS=$(RUNS)   make versions: BASE_URL=$(BASE_URL) FORCE=1"
 
 $(VENV_STAMP): requirements.txt
 	@echo "==> setting up the Python environment in $(VENV) (pinned packages)" >&2
@@ -99,12 +113,9 @@ clean-venv: clean ## also remove .venv and node_modules
 new: venv ## create a protocol: make new TITLE="..." [TYPE=surgery] [ID=BST-SURG-04]
 	@PYTHONPATH=tools $(VENVPY) -m protokit.scaffold --title "$(TITLE)" --type "$(TYPE)" --id "$(ID)"
 
-N ?= 100 300 1000
-RUNS ?= 3
 bench: venv ## benchmark synthetic handbooks: make bench [N="100 300 1000"] [RUNS=3]
 	PYTHONPATH=tools $(VENVPY) -m protokit.bench --sizes $(N) --runs $(RUNS)
 
-BASE_URL ?= /
 versions: venv ## build every release tag v* into _build/versions (+ versions.json, latest/)
 	PYTHONPATH=tools $(VENVPY) -m protokit.versions --base-url "$(BASE_URL)" $(if $(FORCE),--force)
 
