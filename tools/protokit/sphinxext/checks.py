@@ -43,9 +43,9 @@ class OneWarningPerReference(SphinxPostTransform):
     def run(self, **kwargs) -> None:
         reported = REPORTED_REFERENCES.get(id(self.env), set())
         for node in list(self.document.findall(addnodes.pending_xref)):
-            if (node.get("refdomain"), node.get("reftype")) in _COVERED:
-                if (node.get("refdoc", self.env.docname), node.line) in reported:
-                    node.replace_self(node[0].deepcopy() if node.children else [])
+            covered = (node.get("refdomain"), node.get("reftype")) in _COVERED
+            if covered and (node.get("refdoc", self.env.docname), node.line) in reported:
+                node.replace_self(node[0].deepcopy() if node.children else [])
 
 
 def _location(env, path: str, line: int):
