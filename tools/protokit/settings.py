@@ -20,6 +20,12 @@ PROTOCOL_DIR = "protocols"
 DIAGRAM_DIR = "diagrams"
 SCHEMA_FILE = "protocols/schema.yaml"
 GLOSSARY_FILE = "handbook/glossary.md"
+#: The drug vocabulary for regimen blocks, and the registry of shared key numbers.
+FORMULARY_FILE = "protocols/drugs.yaml"
+REGISTRY_FILE = "protocols/key-values.yaml"
+#: The handbook pages the {grade} and {value} roles link to.
+GRADES_PAGE = "handbook/evidence-grades"
+KEY_NUMBERS_PAGE = "handbook/key-numbers"
 
 MYST_ENABLE_EXTENSIONS = ["colon_fence", "deflist", "fieldlist"]
 MYST_HEADING_ANCHORS = 3

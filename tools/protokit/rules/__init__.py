@@ -1,7 +1,8 @@
 """The rule registry: one small function per rule, registered by a decorator.
 
 Each rule has a stable code (``P0xx`` files, ``P1xx`` metadata, ``P2xx``
-sections, ``P3xx`` cross-references, ``P4xx`` diagrams, ``P5xx`` safety, ``P6xx`` releases), a
+sections, ``P3xx`` cross-references, ``P4xx`` diagrams, ``P5xx`` safety, ``P6xx`` releases,
+``P7xx`` structured clinical content), a
 kebab-case name and a docstring whose first line is its summary; the rest shows
 a bad and a good example. The handbook's rule reference is generated from them.
 
@@ -75,7 +76,20 @@ class Rule:
 MAX_MESSAGE = 400
 
 REGISTRY: dict[str, Rule] = {}
-_MODULES = ("files", "metadata", "sections", "references", "diagrams", "safety", "containment", "governance", "releases")
+_MODULES = (
+    "files",
+    "metadata",
+    "sections",
+    "references",
+    "diagrams",
+    "safety",
+    "containment",
+    "governance",
+    "releases",
+    "regimens",
+    "grades",
+    "keyvalues",
+)
 
 
 def rule(code: str, name: str, *, severity: str = "error", scope: str = "protocol"):

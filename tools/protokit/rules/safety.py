@@ -6,6 +6,7 @@ import re
 import unicodedata
 
 from ..containment import html_problems
+from ..wording import label_spans, wording_hits
 from . import rule
 
 
@@ -151,3 +152,27 @@ def patient_data(ctx):
         text = ctx.diagram_text(path)
         for line, col, message in patient_data_hits(text or ""):
             yield path, line, col, message
+
+
+@rule("P509", "medication-wording", scope="project")
+def medication_wording(ctx):
+    """Wording the medication-safety do-not-use lists forbid (ISMP, Joint Commission), in protocol text or a flowchart label.
+
+    Checked in the text readers see: paragraphs, lists, tables, headings, regimen notes and
+    flowchart labels (not code, links or role targets). A number is a dose only when a dose unit
+    follows it, so a version ("2.0"), a score or a trial name passes; "MS" inside "MSTS" or
+    "MSCC" and "U" inside a gene name ("U2AF1") pass too.
+
+    Bad: ``400 IU``, ``10 U/kg``, ``2.0 mg``, ``.5 mg``, ``16 mg OD``, ``QD``, ``QOD``, ``MS``,
+    ``MSO4``, ``MgSO4``, ``5 cc``, ``500 µg``, ``500 mcg``.
+
+    Good: ``400 units``, ``10 units/kg``, ``2 mg``, ``0.5 mg``, ``16 mg once daily``, ``every other
+    day``, ``morphine sulfate``, ``magnesium sulfate``, ``5 mL``, ``500 micrograms``.
+    """
+    for doc in ctx.index.protocol_docs:
+        for line, col, message in doc.wording:
+            yield doc.path, line, col, message
+    for path in sorted(ctx.index.diagram_files):
+        for line, col, label in label_spans(ctx.diagram_text(path) or ""):
+            for offset, _, message in wording_hits(label):
+                yield path, line, col + offset, message

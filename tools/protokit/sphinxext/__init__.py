@@ -14,13 +14,14 @@ from ..index import resolve_path
 from ..parse import parse_file
 from .assets import on_build_finished, setup_static
 from .checks import OneWarningPerReference, check_consistency
+from .clinical import EvidenceGradesDirective, RegimenDirective, grade_role, linked_to_page, resolve_links, value_role
 from .csp import on_build_finished as scan_scripts
 from .csp import replace_pagename_script
 from .domain import DOMAIN, ProtocolDomain
 from .gate import check_schema, contain_config, on_source_read
 from .gate import on_doctree_read as guard_doctree
 from .incremental import on_env_updated
-from .pages import CatalogueDirective, MatrixDirective, ReviewDirective
+from .pages import CatalogueDirective, KeyNumbersDirective, MatrixDirective, ReviewDirective
 from .releasepages import InForceDirective, ReleaseNotesDirective, add_release_context, write_data_script
 from .render import decorate, protocol_placeholder
 from .resolve import resolve_placeholders
@@ -76,13 +77,19 @@ def setup(app):
     app.add_config_value("protocol_release_mode", False, "env", types=[bool])
     app.add_domain(ProtocolDomain)
     app.add_node(protocol_placeholder)
+    app.add_node(linked_to_page)
     app.add_directive("protocol-catalogue", CatalogueDirective)
     app.add_directive("protocol-matrix", MatrixDirective)
     app.add_directive("protocol-review", ReviewDirective)
     app.add_directive("protocol-rules", RulesDirective)
     app.add_directive("protocol-release-notes", ReleaseNotesDirective)
     app.add_directive("protocol-in-force", InForceDirective)
+    app.add_directive("protocol-key-numbers", KeyNumbersDirective)
+    app.add_directive("protocol-evidence-grades", EvidenceGradesDirective)
+    app.add_directive("regimen", RegimenDirective)
     app.add_role("protocol", ProtocolDomain.roles["protocol"])
+    app.add_role("grade", grade_role)
+    app.add_role("value", value_role)
     app.connect("config-inited", setup_static)
     app.connect("config-inited", contain_config)
     app.connect("builder-inited", check_schema)
@@ -94,6 +101,7 @@ def setup(app):
     app.connect("env-check-consistency", check_consistency)
     app.add_post_transform(OneWarningPerReference)
     app.connect("doctree-resolved", resolve_placeholders)
+    app.connect("doctree-resolved", resolve_links)
     app.connect("build-finished", on_build_finished)
     app.connect("build-finished", write_data_script)
     app.connect("build-finished", save_document_cache)

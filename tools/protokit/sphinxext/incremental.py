@@ -16,16 +16,18 @@ SNAPSHOT = "protokit_snapshot"
 
 def snapshot(domain) -> dict:
     """What other pages show about each protocol, and who references whom."""
-    signatures, refs = {}, {}
+    signatures, refs, values = {}, {}, {}
     for docname, doc in domain.docs.items():
         refs[docname] = doc.protocols_shown()
+        values[docname] = sorted({r.target.strip() for r in doc.refs if r.kind == "value"})
         if doc.is_protocol and doc.pid:
             signatures[doc.pid] = (docname, doc.title, repr(sorted((doc.meta or {}).items(), key=str)))
     backlinks: dict[str, set[str]] = {}
     for docname, targets in refs.items():
         for pid in targets:
             backlinks.setdefault(pid, set()).add(docname)
-    return {"today": today().isoformat(), "signatures": signatures, "refs": refs, "backlinks": backlinks}
+    # Who uses which key number: the key numbers page lists them.
+    return {"today": today().isoformat(), "signatures": signatures, "refs": refs, "backlinks": backlinks, "values": values}
 
 
 def pages_to_rewrite(old: dict | None, new: dict, aggregates: list[str], protocol_pages: dict[str, str]) -> set[str]:
@@ -40,7 +42,7 @@ def pages_to_rewrite(old: dict | None, new: dict, aggregates: list[str], protoco
         if old["signatures"].get(pid) != new["signatures"].get(pid)
     }
     out: set[str] = set()
-    if changed:
+    if changed or old.get("values") != new.get("values"):
         out |= set(aggregates)
         out |= {d for d, targets in new["refs"].items() if targets & changed}
     for pid in old["backlinks"].keys() | new["backlinks"].keys():
