@@ -28,7 +28,7 @@ from .suppress import find_suppressions
 from .suppress import problems as suppression_problems
 
 #: The parse modules; a change to any of them invalidates the document cache.
-_PARSE_MODULES = ("parse.py", "model.py", "frontmatter.py", "settings.py", "wording.py")
+_PARSE_MODULES = ("parse.py", "model.py", "frontmatter.py", "settings.py", "wording.py", "patientdata.py")
 
 
 def today() -> dt.date:

@@ -119,6 +119,7 @@ class Document:
     regimens: tuple[Regimen, ...] = ()
     bullets: tuple[tuple[int, int], ...] = ()  # (first line, last line) of each outermost list item
     wording: tuple[tuple[int, int, str], ...] = ()  # medication-safety wording: (line, col, message)
+    patient_data: tuple[tuple[int, int, str], ...] = ()  # what looks like patient data: (line, col, message)
 
     def section_of(self, line: int) -> str | None:
         """The level-2 heading (of the page itself, not of a box inside it) above ``line``."""

@@ -16,6 +16,7 @@ from myst_parser.slugs import github_slugify, unique_slug
 
 from . import frontmatter
 from .model import Defect, Diagram, Directive, Document, Heading, Html, Ref, Regimen
+from .patientdata import patient_data_hits
 from .settings import MYST_HEADING_ANCHORS, markdown_parser
 from .wording import label_spans, wording_hits
 
@@ -310,6 +311,7 @@ def parse_text(path: str, text: str, defects: list[Defect] | None = None) -> Doc
         regimens=tuple(col.regimens),
         bullets=tuple(col.bullets),
         wording=tuple(col.wording),
+        patient_data=tuple(patient_data_hits(text)),
     )
 
 

@@ -12,23 +12,61 @@ from __future__ import annotations
 import re
 
 #: Dose units after which a number is a dose (a "2.0" in a version or a score is not).
-_UNIT = r"(?:mg|g|kg|micrograms?|mcg|µg|μg|ug|mL|ml|units?|IU|U|Gy|nanograms?|ng)(?![A-Za-z])"
-#: One pass over the text; the group that matched names the problem.
-_PATTERN = re.compile(
-    "|".join(
-        (
-            rf"(?P<trailing>(?<![\d.,])\d+\.0+\s?{_UNIT})",
-            rf"(?P<naked>(?<![\w.,])\.\d+\s?{_UNIT})",
-            r"(?P<units>(?<![\w.,])\d[\d,.]*\s?(?:IU|U)(?![\w-]))",
-            r"(?P<iu>(?<![\w-])IU(?![\w-]))",
-            r"(?P<daily>(?<![\w.])(?:QD|qd|Q\.D\.|q\.d\.|QOD|qod|Q\.O\.D\.|q\.o\.d\.)(?![\w]))",
-            rf"(?P<od>(?<=\d)\s?{_UNIT}(?:/\w+)?\s+(?:OD|od|o\.d\.)(?![\w]))",
-            r"(?P<ms>(?<![\w-])(?:MSO4|MgSO4|MSIR|MS)(?![\w-]))",
-            r"(?P<cc>(?<![\w.,])\d[\d,.]*\s?cc(?![\w]))",
-            r"(?P<micro>(?:(?<![\w.,])\d[\d,.]*\s?)?(?:µg|μg|mcg(?![\w]))|(?<![\w.,])\d[\d,.]*\s?ug(?![\w]))",
-        )
-    )
-)
+_UNITS = r"IU|U|cc|ug|mcg|µg|μg|mg|g|kg|micrograms?|mL|ml|units?|Gy|nanograms?|ng"
+# Each pattern starts with a character class, so the regular-expression engine skips
+# ahead to a candidate instead of trying every alternative at every character (the
+# whole handbook is scanned on every cold check). Boundaries are checked in Python.
+#: A number and its unit, and "OD" after a dose.
+_NUMBER = re.compile(rf"\d[\d,]*(?P<decimal>\.\d+)?\s?(?P<unit>{_UNITS})(?![A-Za-z])(?P<od>(?:/\w+)?\s+(?:OD|od|o\.d\.)(?![\w]))?")
+#: A decimal point with no leading zero.
+_NAKED = re.compile(rf"\.\d+\s?(?:{_UNITS})(?![A-Za-z])")
+#: Abbreviations that are wrong on their own.
+_WORD = re.compile(r"[QqMIµμm](?:\.[oO]?\.?[dD]\.|\.[dD]\.|O?D|od|d|SO4|gSO4|SIR|S|U|cg|g)")
+_WORD_KIND = {
+    **dict.fromkeys(("QD", "qd", "QOD", "qod", "Q.D.", "q.d.", "Q.O.D.", "q.o.d."), "daily"),
+    **dict.fromkeys(("MS", "MSO4", "MgSO4", "MSIR"), "ms"),
+    "IU": "iu",
+    **dict.fromkeys(("mcg", "µg", "μg"), "micro"),
+}
+_UNIT_KIND = {"IU": "units", "U": "units", "cc": "cc", "ug": "micro", "mcg": "micro", "µg": "micro", "μg": "micro"}
+_ZERO_DECIMAL = re.compile(r"^\.0+$")
+
+
+def _joined(text: str, start: int, end: int, before: str) -> bool:
+    """True when the match is part of a longer word or number (so not the abbreviation itself)."""
+    prev = text[start - 1] if start > 0 else " "
+    nxt = text[end] if end < len(text) else " "
+    return prev.isalnum() or prev in before or nxt.isalnum() or nxt in "_-"
+
+
+def _kinds(text: str) -> list[tuple[int, int, str]]:
+    """``(start, end, kind)`` of every forbidden form, in text order."""
+    found = []
+    for m in _NUMBER.finditer(text):
+        if m.start() > 0 and (text[m.start() - 1].isalnum() or text[m.start() - 1] in "_.,"):
+            continue  # inside a longer token: "HER2", "v1.2"
+        unit_kind = _UNIT_KIND.get(m.group("unit"))
+        end = m.start("od") if m.group("od") else m.end()
+        if m.group("decimal") and _ZERO_DECIMAL.match(m.group("decimal")):
+            found.append((m.start(), end, "trailing"))
+        elif unit_kind:
+            found.append((m.start(), end, unit_kind))
+        if m.group("od"):
+            od = m.group("od").split()[-1]
+            found.append((m.end() - len(od), m.end(), "od"))
+    for m in _NAKED.finditer(text):
+        if not (m.start() > 0 and (text[m.start() - 1].isalnum() or text[m.start() - 1] in "_.,")):
+            found.append((m.start(), m.end(), "naked"))
+    for m in _WORD.finditer(text):
+        word = m.group(0)
+        kind = _WORD_KIND.get(word)
+        if kind is None or _joined(text, m.start(), m.end(), "_-." if kind == "daily" else "_-"):
+            continue
+        if kind in ("iu", "micro") and re.search(r"\d\s?$", text[max(0, m.start() - 2) : m.start()]):
+            continue  # "400 IU", "500 µg": reported with the number above
+        found.append((m.start(), m.end(), kind))
+    return sorted(found)
+
 
 _WHY = {
     "trailing": "a trailing zero is misread as a tenfold dose (ISMP, Joint Commission)",
@@ -72,15 +110,8 @@ def _fix(kind: str, found: str) -> str:
 def wording_hits(text: str) -> list[tuple[int, str, str]]:
     """``(offset, found, message)`` for each forbidden form in ``text``."""
     out = []
-    for m in _PATTERN.finditer(text):
-        kind = m.lastgroup or ""
-        found = m.group(0)
-        start = m.start()
-        if kind == "od":  # point at "OD", not at the unit before it
-            found = found.split()[-1]
-            start = m.end() - len(found)
-        elif found[:1].isspace():
-            found, start = found.lstrip(), start + len(found) - len(found.lstrip())
+    for start, end, kind in _kinds(text):
+        found = text[start:end].strip()
         out.append((start, found, f'"{found}": {_fix(kind, found)}; {_WHY[kind]}'))
     return out
 

@@ -12,14 +12,15 @@ from . import rule
 
 ROLE = "value"
 #: A sentence ends at . ! ? followed by a space, at a blank line, or at a table cell border.
-_SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z*_(\[{])|\n\s*\n|\|")
+#: (It starts with one character class, so the engine skips ahead to candidates.)
+_SENTENCE = re.compile(r"[.!?\n|](?:(?<=[.!?])\s+(?=[A-Z*_(\[{])|(?<=\n)[ \t]*\n|(?<=\|))")
 _NUMBER = r"(\d+(?:\.\d+)?)"
 
 
 @lru_cache(maxsize=256)
 def _phrase_pattern(phrases: tuple[str, ...]) -> re.Pattern[str]:
-    """Any of the phrases, whatever whitespace (a line break) separates their words."""
-    return re.compile("|".join(r"\s+".join(map(re.escape, p.split())) for p in phrases), re.I)
+    """Any of the (lower-case) phrases, whatever whitespace (a line break) separates their words."""
+    return re.compile("|".join(r"\s+".join(map(re.escape, p.lower().split())) for p in phrases))
 
 
 @lru_cache(maxsize=64)
@@ -101,12 +102,14 @@ def _differs(found: tuple[float, ...], value: tuple[float, ...]) -> bool:
     return True
 
 
-def _sentences(text: str):
-    start = 0
-    for m in _SENTENCE.finditer(text):
-        yield start, text[start : m.start()]
-        start = m.end()
-    yield start, text[start:]
+def _sentence_around(text: str, start: int, end: int) -> tuple[int, int]:
+    """The sentence (or table cell) that holds ``text[start:end]``."""
+    window = max(0, start - 600)
+    first = window
+    for m in _SENTENCE.finditer(text, window, start):
+        first = m.end()
+    after = _SENTENCE.search(text, end)
+    return first, after.start() if after else len(text)
 
 
 @rule("P733", "value-restated", scope="protocol")
@@ -120,20 +123,25 @@ def value_restated(doc, ctx):
 
     Good: "surgery {value}`rt-to-surgery-weeks` after pre-operative radiotherapy".
     """
-    lower = doc.text.lower()
+    body = doc.text
+    lower = body.lower()
     # Cheap test first: a phrase's last word must occur somewhere in the page.
     entries = [e for e in ctx.registry.values.values() if any(m.split()[-1] in lower for m in e.matches if m.split())]
     if not entries:
         return
-    body = doc.text
-    if body.startswith("---"):  # the front matter is metadata, not text
-        end = body.find("\n---", 3)
-        body = re.sub(r"[^\n]", " ", body[: end + 4]) + body[end + 4 :] if end > 0 else body
+    if len(lower) != len(body):  # a character whose lower case is longer: search a copy that keeps offsets
+        lower = "".join(c.lower() if len(c.lower()) == 1 else c for c in body)
+    text_start = body.find("\n---", 3) + 4 if body.startswith("---") else 0  # the front matter is metadata
     for entry in entries:
         pattern, named = _unit_pattern(entry.unit), _phrase_pattern(entry.matches)
-        for start, sentence in _sentences(body):
-            if not named.search(sentence):
+        done: set[int] = set()
+        for hit in named.finditer(lower, max(text_start, 0)):
+            start, end = _sentence_around(body, hit.start(), hit.end())
+            start = max(start, text_start)
+            if start in done:
                 continue
+            done.add(start)
+            sentence = body[start:end]
             for m in pattern.finditer(sentence):
                 found = tuple(float(g) for g in m.groups() if g is not None)
                 if _differs(found, entry.value):
