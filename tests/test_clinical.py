@@ -27,7 +27,9 @@ def src(tmp_path: Path) -> Path:
         text = (REPO / "handbook" / page).read_text(encoding="utf-8")
         (dest / "handbook" / page).write_text(re.sub(r" \(see the \[authoring guide\]\([^)]*\)\)", "", text), encoding="utf-8")
     index = dest / "index.md"
-    index.write_text(index.read_text().replace("handbook/glossary\n", "handbook/glossary\nhandbook/key-numbers\nhandbook/evidence-grades\n"))
+    index.write_text(
+        index.read_text().replace("handbook/glossary\n", "handbook/glossary\nhandbook/key-numbers\nhandbook/evidence-grades\n")
+    )
     return dest
 
 
@@ -65,7 +67,9 @@ def test_structured_pages_build_without_warnings(make_app, src):
 def test_regimen_table_has_the_notice_a_caption_doses_and_caps(make_app, src):
     app = build(make_app, src)
     page = text_of(app, "protocols/BST-ONC-01.html")
-    assert "Reference schedule only. Prescribing happens in the electronic prescribing system, against the approved regimen" in page
+    assert (
+        "Reference schedule only. Prescribing happens in the electronic prescribing system, against the approved regimen" in page
+    )
     assert "VDC with vincristine capped (fixture) [1]" in page  # the caption, with its source
     assert "Drug Dose Route Days Cycle length Cycles Cap Notes" in page
     assert "Vincristine 2 mg/m² IV minibag Day 1 14 days VDC cycles 2 mg per dose Intravenous only" in page
@@ -89,7 +93,10 @@ def test_radiotherapy_table_shows_total_fraction_and_count(make_app, src):
 def test_grade_badges_link_to_the_legend(make_app, src):
     app = build(make_app, src)
     html = html_of(app, "protocols/BST-ONC-01.html")
-    assert re.search(r'href="../handbook/evidence-grades.html#esmo-levels"><span class="[^"]*protocol-grade-esmo[^"]*"><abbr title="Level I: Evidence from at least one large randomised', html)
+    assert re.search(
+        r'href="../handbook/evidence-grades.html#esmo-levels"><span class="[^"]*protocol-grade-esmo[^"]*"><abbr title="Level I: Evidence from at least one large randomised',
+        html,
+    )
     assert ">ESMO I, A</abbr>" in html and ">ESMO IV, B</abbr>" in html
     assert re.search(r'href="../handbook/evidence-grades.html#grade-local">.*?>Local practice</abbr>', html)
     legend = text_of(app, "handbook/evidence-grades.html")
@@ -101,7 +108,10 @@ def test_grade_badges_link_to_the_legend(make_app, src):
 def test_key_numbers_show_the_registry_value_and_link_to_their_row(make_app, src):
     app = build(make_app, src)
     html = html_of(app, "protocols/BST-ONC-01.html")
-    assert re.search(r'href="../handbook/key-numbers.html#key-bone-referral-hours" title="Referral of a suspected primary bone tumour"><span class="protocol-value">72 hours</span>', html)
+    assert re.search(
+        r'href="../handbook/key-numbers.html#key-bone-referral-hours" title="Referral of a suspected primary bone tumour"><span class="protocol-value">72 hours</span>',
+        html,
+    )
     assert "book surgery 3 to 6 weeks after the last fraction" in text_of(app, "protocols/BST-ONC-01.html")
     numbers = text_of(app, "handbook/key-numbers.html")
     assert "3 to 6 weeks Interval from pre-operative radiotherapy to surgery rt-to-surgery-weeks O'Sullivan 2002" in numbers
@@ -122,7 +132,7 @@ def test_each_broken_block_grade_or_key_is_one_located_warning(make_app, src):
             f'{page}:{line_of(page, "drug: vincristin")}: WARNING: P702 unknown drug "vincristin" (not in protocols/drugs.yaml); did you mean "vincristine"? [protocol.unknown-drug]',
             f'{page}:{line_of(page, "{grade}`1A`")}: WARNING: P721 unknown evidence grade "1A": write the guideline\'s level I-V and grade A-E ("IV,B"), or "consensus" or "local" [protocol.unknown-grade]',
             f'{page}:{line_of(page, "bone-referal-hours")}: WARNING: P730 unknown key "bone-referal-hours" (not in protocols/key-values.yaml); did you mean "bone-referral-hours"? [protocol.unknown-key]',
-            f"{src / 'protocols' / 'key-values.yaml'}:11: WARNING: P731 key \"bone-referral-hours\" is used by no protocol; use it with {{value}}`bone-referral-hours` or delete it [protocol.unused-key]",
+            f'{src / "protocols" / "key-values.yaml"}:11: WARNING: P731 key "bone-referral-hours" is used by no protocol; use it with {{value}}`bone-referral-hours` or delete it [protocol.unused-key]',
         ]
     )
     # The reader still sees the page: the bad grade and key as marked text, the regimen as a table.
@@ -157,7 +167,9 @@ def test_editing_the_registry_updates_every_page_that_uses_it(make_app, src):
 def test_a_new_use_of_a_key_number_is_listed_after_an_incremental_build(make_app, src):
     build(make_app, src)
     page = src / "protocols" / "BST-RT-01.md"
-    page.write_text(page.read_text().replace("Limb sarcoma.", "Limb sarcoma; surgery {value}`rt-to-surgery-weeks` after the last fraction."))
+    page.write_text(
+        page.read_text().replace("Limb sarcoma.", "Limb sarcoma; surgery {value}`rt-to-surgery-weeks` after the last fraction.")
+    )
     app = build(make_app, src)
     assert warnings(app) == []
     assert "( BST-RT-01 ) BST-ONC-01, BST-RT-01" in text_of(app, "handbook/key-numbers.html")
@@ -187,7 +199,15 @@ def test_the_parser_keeps_each_regimen_with_the_place_of_every_field():
 
 @pytest.mark.parametrize(
     ("days", "count"),
-    [([1, 8], [1, 8]), (1, [1]), ("1-5", [1, 2, 3, 4, 5]), ("1 to 3", [1, 2, 3]), ("1, 8 and 15", [1, 8, 15]), ("Daily", None), (True, None)],
+    [
+        ([1, 8], [1, 8]),
+        (1, [1]),
+        ("1-5", [1, 2, 3, 4, 5]),
+        ("1 to 3", [1, 2, 3]),
+        ("1, 8 and 15", [1, 8, 15]),
+        ("Daily", None),
+        (True, None),
+    ],
 )
 def test_days_are_read_as_numbers_when_they_can_be(days, count):
     assert day_numbers(days) == count
@@ -209,7 +229,22 @@ def test_doses_are_written_without_trailing_zeros():
 
 @pytest.mark.parametrize(
     "text",
-    ["EURAMOS-1", "U2AF1 variant", "version 2.0", "MSTS score 2.0", "MSCC", "MS-CC", "cc the GP", "OD (overdose)", "0.5 mg", "1.25 mg", "NCT01234567", "PEG 2.0", "10 units/kg", "p < .05"],
+    [
+        "EURAMOS-1",
+        "U2AF1 variant",
+        "version 2.0",
+        "MSTS score 2.0",
+        "MSCC",
+        "MS-CC",
+        "cc the GP",
+        "OD (overdose)",
+        "0.5 mg",
+        "1.25 mg",
+        "NCT01234567",
+        "PEG 2.0",
+        "10 units/kg",
+        "p < .05",
+    ],
 )
 def test_near_misses_of_the_wording_rule_pass(text):
     assert wording_hits(text) == []

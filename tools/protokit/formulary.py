@@ -120,7 +120,9 @@ def _class(key: str, spec: object) -> DoseClass:
             source=str(spec["source"]),
         )
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
-        raise SchemaError(f"{FORMULARY_FILE}: cumulative class '{key}' needs label, unit, basis, limit, factors and source ({exc})") from exc
+        raise SchemaError(
+            f"{FORMULARY_FILE}: cumulative class '{key}' needs label, unit, basis, limit, factors and source ({exc})"
+        ) from exc
 
 
 def parse_formulary(data: object) -> Formulary:

@@ -117,8 +117,8 @@ def patient_data_hits(original: str) -> list[tuple[int, int, str]]:
     hits = []
     for rx, what, keys in _LABELLED:
         if any(k in lower for k in keys):  # cheap prefilter: most pages mention none of these
-            found = _bounded(rx, text) if rx is _TITLED else rx.finditer(text)
-            hits += [(m.start(), m.group(0), what) for m in found]
+            matches = _bounded(rx, text) if rx is _TITLED else list(rx.finditer(text))
+            hits += [(m.start(), m.group(0), what) for m in matches]
     for m in _bounded(_NHS, text, "./-"):
         digits = "".join(m.groups())
         if len(set(digits)) > 2 and nhs_checksum_ok(digits):

@@ -69,9 +69,8 @@ def number_text(value: float) -> str:
 
 def _numbers(raw: object) -> tuple[float, ...] | None:
     items = raw if isinstance(raw, list) else [raw]
-    if not 1 <= len(items) <= 2 or any(isinstance(v, bool) or not isinstance(v, int | float) for v in items):
-        return None
-    return tuple(float(v) for v in items)
+    found = [float(v) for v in items if isinstance(v, int | float) and not isinstance(v, bool)]
+    return tuple(found) if 1 <= len(found) == len(items) <= 2 else None
 
 
 def default_text(value: tuple[float, ...], unit: str) -> str:
@@ -82,7 +81,9 @@ def default_text(value: tuple[float, ...], unit: str) -> str:
 def _entry(key: str, spec: dict, places: dict[str, tuple[int, int]], problems: list, unsourced: list) -> KeyValue | None:
     line, col = places.get(f"values.{key}:key", (1, 1))
     if not KEY.match(key):
-        problems.append((line, col, f'key "{key}" must be lower-case words joined by hyphens, e.g. "referral-bone-sarcoma-hours"'))
+        problems.append(
+            (line, col, f'key "{key}" must be lower-case words joined by hyphens, e.g. "referral-bone-sarcoma-hours"')
+        )
         return None
     value = _numbers(spec.get("value"))
     missing = [f for f in ("label", "unit", "owner") if not isinstance(spec.get(f), str)]
@@ -93,11 +94,13 @@ def _entry(key: str, spec: dict, places: dict[str, tuple[int, int]], problems: l
         problems.append((line, col, f'"{key}" needs {", ".join(missing)} (text); see the comment at the top of {REGISTRY_FILE}'))
     source = spec.get("source")
     if not isinstance(source, str) or not source.strip():
-        unsourced.append((line, col, f'"{key}" has no source: add source: with the guideline, trial or "local practice" it rests on'))
+        unsourced.append(
+            (line, col, f'"{key}" has no source: add source: with the guideline, trial or "local practice" it rests on')
+        )
     if value is None or missing:
         return None
     unit = spec["unit"]
-    text = spec.get("text") if isinstance(spec.get("text"), str) else default_text(value, unit)
+    text = spec["text"] if isinstance(spec.get("text"), str) else default_text(value, unit)
     matches = spec.get("matches") or [spec["label"]]
     return KeyValue(
         key=key,
@@ -107,7 +110,7 @@ def _entry(key: str, spec: dict, places: dict[str, tuple[int, int]], problems: l
         text=text,
         source=source if isinstance(source, str) else "",
         owner=spec["owner"],
-        protocol=spec.get("protocol") if isinstance(spec.get("protocol"), str) else "",
+        protocol=spec["protocol"] if isinstance(spec.get("protocol"), str) else "",
         matches=tuple(str(m).lower() for m in matches if isinstance(m, str) and m.strip()),
         line=line,
         source_line=places.get(f"values.{key}.source", (line, col))[0],

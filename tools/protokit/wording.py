@@ -17,7 +17,9 @@ _UNITS = r"IU|U|cc|ug|mcg|µg|μg|mg|g|kg|micrograms?|mL|ml|units?|Gy|nanograms?
 # ahead to a candidate instead of trying every alternative at every character (the
 # whole handbook is scanned on every cold check). Boundaries are checked in Python.
 #: A number and its unit, and "OD" after a dose.
-_NUMBER = re.compile(rf"\d[\d,]*(?P<decimal>\.\d+)?\s?(?P<unit>{_UNITS})(?![A-Za-z])(?P<od>(?:/\w+)?\s+(?:OD|od|o\.d\.)(?![\w]))?")
+_NUMBER = re.compile(
+    rf"\d[\d,]*(?P<decimal>\.\d+)?\s?(?P<unit>{_UNITS})(?![A-Za-z])(?P<od>(?:/\w+)?\s+(?:OD|od|o\.d\.)(?![\w]))?"
+)
 #: A decimal point with no leading zero.
 _NAKED = re.compile(rf"\.\d+\s?(?:{_UNITS})(?![A-Za-z])")
 #: Abbreviations that are wrong on their own.

@@ -27,7 +27,11 @@ def missing_grade(doc, ctx):
         if doc.section_of(first) != section:
             continue
         if not any(first <= line <= last for line in grades):
-            yield first, 1, f'key recommendation has no evidence grade; end it with {{grade}}`IV,B` (the cited guideline\'s level and grade), {{grade}}`consensus` or {{grade}}`local`'
+            yield (
+                first,
+                1,
+                "key recommendation has no evidence grade; end it with {grade}`IV,B` (the cited guideline's level and grade), {grade}`consensus` or {grade}`local`",
+            )
 
 
 @rule("P721", "unknown-grade", scope="document")

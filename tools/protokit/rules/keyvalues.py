@@ -42,7 +42,11 @@ def unknown_key(doc, ctx):
     keys = ctx.registry.values
     for ref in doc.refs:
         if ref.kind == ROLE and ref.target.strip() not in keys:
-            yield ref.line, ref.col, f'unknown key "{ref.target}" (not in {REGISTRY_FILE}){did_you_mean(ref.target.strip(), keys)}'
+            yield (
+                ref.line,
+                ref.col,
+                f'unknown key "{ref.target}" (not in {REGISTRY_FILE}){did_you_mean(ref.target.strip(), keys)}',
+            )
 
 
 @rule("P731", "unused-key", scope="project")
@@ -154,4 +158,3 @@ def value_restated(doc, ctx):
                         f'"{m.group(0)}" differs from the registry\'s {entry.text} for "{entry.label}" '
                         f"({REGISTRY_FILE}); write {{value}}`{entry.key}` or correct the number",
                     )
-

@@ -37,7 +37,11 @@ def _structure(reg) -> Hit:
         yield reg.line, 1, "the regimen block must be YAML fields (title:, drugs: or schedules:); see the authoring guide"
         return
     if kind is None:
-        yield reg.line, 1, "a regimen block has either drugs: (systemic therapy) or schedules: (radiotherapy), not both or neither"
+        yield (
+            reg.line,
+            1,
+            "a regimen block has either drugs: (systemic therapy) or schedules: (radiotherapy), not both or neither",
+        )
         return
     for key in data:
         if key not in rg.TOP_KEYS[kind]:
@@ -51,7 +55,10 @@ def _structure(reg) -> Hit:
         return
     for n, item in enumerate(items):
         if not isinstance(item, dict):
-            yield (*reg.where(f"{key}.{n}"), f"each entry of {key}: must be fields such as {allowed[0]}:, not {type(item).__name__}")
+            yield (
+                *reg.where(f"{key}.{n}"),
+                f"each entry of {key}: must be fields such as {allowed[0]}:, not {type(item).__name__}",
+            )
             continue
         for field in item:
             if field not in allowed:
@@ -63,7 +70,7 @@ def _drug_fields(reg, n: int, row: dict) -> Hit:
     at = f"drugs.{n}"
     for required in ("drug", "dose", "route"):
         if row.get(required) in (None, ""):
-            yield *reg.where(at), f'the row needs {required}: (drug, dose and route are always given)'
+            yield *reg.where(at), f"the row needs {required}: (drug, dose and route are always given)"
     dose = row.get("dose")
     numeric = rg.number(dose) is not None
     if dose is not None and not numeric and not (isinstance(dose, str) and dose.strip().lower() == rg.PER_REGIMEN):
@@ -73,9 +80,9 @@ def _drug_fields(reg, n: int, row: dict) -> Hit:
             if row.get(needed) in (None, ""):
                 yield *reg.where(at), f"a dose of {rg.text_of(dose)} needs {needed}: (e.g. unit: mg, basis: per m2)"
     if row.get("qualifier") is not None and row.get("qualifier") not in rg.QUALIFIERS:
-        yield *reg.where(f"{at}.qualifier"), f'qualifier must be one of: {", ".join(rg.QUALIFIERS)}'
+        yield *reg.where(f"{at}.qualifier"), f"qualifier must be one of: {', '.join(rg.QUALIFIERS)}"
     if row.get("per") is not None and row.get("per") not in rg.PER:
-        yield *reg.where(f"{at}.per"), f'per: must be one of: {", ".join(rg.PER)} (what one dose covers)'
+        yield *reg.where(f"{at}.per"), f"per: must be one of: {', '.join(rg.PER)} (what one dose covers)"
 
 
 def _schedule_fields(reg, n: int, row: dict) -> Hit:
@@ -107,7 +114,11 @@ def regimen_invalid(doc, ctx):
     """
     for reg in doc.regimens:
         for d in reg.defects:
-            yield d.line, d.col, f"the regimen block is not valid YAML ({d.detail}); indent with spaces and quote text containing ': '"
+            yield (
+                d.line,
+                d.col,
+                f"the regimen block is not valid YAML ({d.detail}); indent with spaces and quote text containing ': '",
+            )
         if not reg.defects:
             yield from _structure(reg)
 
@@ -175,7 +186,10 @@ def route_not_allowed(doc, ctx):
             continue
         where = reg.where(f"drugs.{n}.route")
         if route not in formulary.routes:
-            yield *where, f'route "{route}" is not allowed{did_you_mean(str(route), formulary.routes)} (allowed: {one_of(formulary.routes)})'
+            yield (
+                *where,
+                f'route "{route}" is not allowed{did_you_mean(str(route), formulary.routes)} (allowed: {one_of(formulary.routes)})',
+            )
             continue
         drug = formulary.drug(str(row.get("drug", "")))
         if drug and drug.routes and route not in drug.routes:
@@ -202,7 +216,10 @@ def missing_cap(doc, ctx):
             continue
         amount = parse_amount(cap)
         if amount is None or amount[1] != drug.cap[1] or amount[0] > drug.cap[0]:
-            yield *reg.where(f"drugs.{n}.cap"), f'{drug.name} cap "{cap}" must be at most {required} per dose (protocols/drugs.yaml)'
+            yield (
+                *reg.where(f"drugs.{n}.cap"),
+                f'{drug.name} cap "{cap}" must be at most {required} per dose (protocols/drugs.yaml)',
+            )
 
 
 def _class_totals(data, formulary, rows):
@@ -309,4 +326,8 @@ def regimen_not_allowed(doc, ctx):
         allowed = ctx.schema.regimen_types.get(kind, ())
         if ptype not in allowed:
             types = ", ".join(allowed) or "none"
-            yield reg.line, 1, f"a {kind} regimen may not appear in a {ptype} protocol (allowed in: {types}); link to the protocol that owns it"
+            yield (
+                reg.line,
+                1,
+                f"a {kind} regimen may not appear in a {ptype} protocol (allowed in: {types}); link to the protocol that owns it",
+            )

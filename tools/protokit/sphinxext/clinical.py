@@ -53,7 +53,7 @@ class RegimenDirective(SphinxDirective):
         data = block.data if block and not block.defects else None
         kind = rg.kind(data)
         box = nodes.container(classes=["protocol-regimen"])
-        if kind is None or not isinstance(data.get("title"), str):
+        if kind is None or not isinstance(data, dict) or not isinstance(data.get("title"), str):
             text = "This regimen could not be read; run make check to see why."
             box += nodes.paragraph(text, text, classes=["protocol-regimen-invalid"])
             return [box]
@@ -109,7 +109,9 @@ class RegimenDirective(SphinxDirective):
     def _radiotherapy(self, data: dict) -> nodes.table:
         rows = [r for _, r in rg.rows(data, "schedules")]
         sourced = any(r.get("source") for r in rows)
-        headers = ["Setting", "Total dose", "Dose per fraction", "Fractions", "Technique", "Notes"] + (["Source"] if sourced else [])
+        headers = ["Setting", "Total dose", "Dose per fraction", "Fractions", "Technique", "Notes"] + (
+            ["Source"] if sourced else []
+        )
         body = []
         for row in rows:
             unit = rg.text_of(row.get("unit", "Gy"))
@@ -178,9 +180,13 @@ class EvidenceGradesDirective(SphinxDirective):
         grades = project_schema(root).evidence_grades
         levels = nodes.container(ids=["esmo-levels"])
         levels += nodes.rubric("ESMO levels of evidence", "ESMO levels of evidence")
-        levels += table(["Level", "Meaning"], [(nodes.strong(k, k), v) for k, v in grades.levels.items()], classes=["protocol-grades"])
+        levels += table(
+            ["Level", "Meaning"], [(nodes.strong(k, k), v) for k, v in grades.levels.items()], classes=["protocol-grades"]
+        )
         levels += nodes.rubric("ESMO grades of recommendation", "ESMO grades of recommendation")
-        levels += table(["Grade", "Meaning"], [(nodes.strong(k, k), v) for k, v in grades.grades.items()], classes=["protocol-grades"])
+        levels += table(
+            ["Grade", "Meaning"], [(nodes.strong(k, k), v) for k, v in grades.grades.items()], classes=["protocol-grades"]
+        )
         out: list[nodes.Node] = [levels]
         for key, meaning in grades.other.items():
             box = nodes.container(ids=[f"grade-{key}"])

@@ -16,10 +16,10 @@ from sphinx.util.docutils import SphinxDirective
 from sphinx.util.nodes import make_refnode
 
 from ..check import today as build_today
-from ..registry import load_registry
-from ..settings import REGISTRY_FILE
 from ..model import Document
+from ..registry import load_registry
 from ..schema import Schema
+from ..settings import REGISTRY_FILE
 from .domain import DOMAIN, ProtocolDomain, link_text
 from .render import _text, protocol_placeholder, status_badge
 from .tables import joined, table
@@ -163,7 +163,15 @@ class Renderer:
             if entry.protocol in self.protocols:
                 owner += [nodes.Text(" ("), self.link(entry.protocol, entry.protocol), nodes.Text(")")]
             used = joined([self.link(p, p) for p in users.get(key, [])], ", ") or [nodes.Text("—")]
-            rows.append((nodes.strong(entry.text, entry.text), [nodes.Text(f"{entry.label} "), nodes.literal(key, key)], entry.source, owner, used))
+            rows.append(
+                (
+                    nodes.strong(entry.text, entry.text),
+                    [nodes.Text(f"{entry.label} "), nodes.literal(key, key)],
+                    entry.source,
+                    owner,
+                    used,
+                )
+            )
         tbl = table(["Value", "What (key)", "Source", "Owner", "Used in"], rows, classes=["protocol-key-numbers"])
         body = next(iter(tbl.findall(nodes.tbody)))
         for row, (key, _) in zip(body.children, sorted(self.load().items(), key=lambda kv: kv[1].label.lower()), strict=True):
