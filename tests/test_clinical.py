@@ -216,7 +216,9 @@ def test_days_are_read_as_numbers_when_they_can_be(days, count):
 def test_course_total_counts_dose_days_and_cycles():
     assert course_total({"dose": 37.5, "days": [1, 2], "per": "day"}, {"cycles": 6}) == (450.0, "37.5 × 2 days × 6 cycles")
     assert course_total({"dose": 75, "days": 1, "per": "cycle", "cycles": 5}, {}) == (375.0, "75 × 5 cycles")
-    assert course_total({"dose": 75, "days": "Day 1", "cycles": 5}, {}) is None
+    assert course_total({"dose": 25, "days": "Days 1 to 3 of each cycle", "per": "day"}, {"cycles": "Up to 6"}) == (450.0, "25 × 3 days × 6 cycles")
+    assert course_total({"dose": 75, "days": "As the regimen sets", "cycles": 5}, {}) is None
+    assert course_total({"dose": 75, "days": [1], "cycles": "Until progression"}, {}) is None
 
 
 def test_doses_are_written_without_trailing_zeros():

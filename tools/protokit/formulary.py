@@ -18,11 +18,11 @@ from . import frontmatter
 from .schema import SchemaError
 from .settings import FORMULARY_FILE, REPO_ROOT
 
-_CAP = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([A-Za-zµμ]+)")
+_CAP = re.compile(r"^[\s*_]*(\d+(?:\.\d+)?)\s*([A-Za-zµμ]+)")
 
 
 def parse_amount(text: object) -> tuple[float, str] | None:
-    """``"2 mg per dose"`` -> ``(2.0, "mg")``; None when the text does not start with an amount."""
+    """``"2 mg per dose"`` (or ``"**2 mg per dose**"``) -> ``(2.0, "mg")``; None when the text does not start with an amount."""
     if isinstance(text, bool):
         return None
     if isinstance(text, int | float):

@@ -48,8 +48,11 @@ SCHEDULE_KEYS = ("setting", "total", "unit", "per_fraction", "fractions", "techn
 PER_REGIMEN = "per approved regimen"
 QUALIFIERS = ("at least", "up to", "about")
 PER = ("dose", "day", "cycle")
-_RANGE = re.compile(r"^\s*(\d+)\s*(?:-|–|to)\s*(\d+)\s*$")
-_DAY_LIST = re.compile(r"^\s*\d+(?:\s*(?:,|and)\s*\d+)*\s*$")
+_RANGE = re.compile(r"^\s*(?:days?\s+)?(\d+)\s*(?:-|–|to)\s*(\d+)\b", re.I)
+_DAY_LIST = re.compile(r"^\s*(?:days?\s+)?(\d+(?:\s*(?:,|and)\s*\d+)*)\b", re.I)
+_ONLY_DAYS = re.compile(r"^\s*(?:days?\s+)?\d+(?:\s*(?:,|and|-|–|to)\s*\d+)*\s*$", re.I)
+#: "6", "6 (4 MAP, 2 MA)", "Up to 6", "5 VDC cycles: ..." -> 6, 6, 6, 5 (the most the text allows).
+_CYCLES = re.compile(r"^\s*(?:up to\s+)?(\d+)\b", re.I)
 
 
 def kind(data: Any) -> str | None:
@@ -92,13 +95,23 @@ def day_numbers(days: Any) -> list[int] | None:
         return [days]
     if isinstance(days, list) and days and all(isinstance(d, int) and not isinstance(d, bool) for d in days):
         return list(days)
-    if isinstance(days, str):
+    if isinstance(days, str):  # text counts when it starts with its days: "Days 1 and 2 of each cycle"
         m = _RANGE.match(days)
         if m and int(m.group(1)) <= int(m.group(2)):
             return list(range(int(m.group(1)), int(m.group(2)) + 1))
-        if _DAY_LIST.match(days):
-            return [int(d) for d in re.findall(r"\d+", days)]
+        m = _DAY_LIST.match(days)
+        if m:
+            return [int(d) for d in re.findall(r"\d+", m.group(1))]
     return None
+
+
+def cycle_count(cycles: Any) -> float | None:
+    """The number of cycles to count: a number, or text that starts with one ("Up to 6", "6 (4 MAP, 2 MA)")."""
+    found = number(cycles)
+    if found is not None:
+        return found
+    m = _CYCLES.match(cycles) if isinstance(cycles, str) else None
+    return float(m.group(1)) if m else None
 
 
 def field(row: dict, data: dict, key: str) -> Any:
@@ -108,7 +121,7 @@ def field(row: dict, data: dict, key: str) -> Any:
 
 def course_total(row: dict, data: dict) -> tuple[float, str] | None:
     """A row's total over the course, e.g. ``(450.0, "37.5 × 2 days × 6 cycles")``; None when not countable."""
-    dose, cycles = number(row.get("dose")), number(field(row, data, "cycles"))
+    dose, cycles = number(row.get("dose")), cycle_count(field(row, data, "cycles"))
     days = day_numbers(row.get("days"))
     if dose is None or cycles is None or (days is None and row.get("per") != "cycle"):
         return None
@@ -132,7 +145,10 @@ def _days_phrase(days: list[int]) -> str:
 
 
 def days_text(row: dict) -> str:
+    """Days written as numbers read as a phrase ("Days 1 to 3"); days written as text stay as written."""
     days = row.get("days")
+    if isinstance(days, str) and not _ONLY_DAYS.match(days):
+        return days
     found = day_numbers(days)
     if found is not None:
         return _days_phrase(found)
@@ -184,6 +200,8 @@ def dose_text(row: dict, formulary: Formulary) -> str:
 
 def route_text(row: dict) -> str:
     route, how = text_of(row.get("route")), text_of(row.get("how"))
+    if route.strip().lower() == PER_REGIMEN:
+        route = "Per approved regimen"
     return f"{route} {how}".strip()
 
 

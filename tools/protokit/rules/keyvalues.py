@@ -11,9 +11,12 @@ from ..suggest import did_you_mean
 from . import rule
 
 ROLE = "value"
-#: A sentence ends at . ! ? followed by a space, at a blank line, or at a table cell border.
-#: (It starts with one character class, so the engine skips ahead to candidates.)
-_SENTENCE = re.compile(r"[.!?\n|](?:(?<=[.!?])\s+(?=[A-Z*_(\[{])|(?<=\n)[ \t]*\n|(?<=\|))")
+#: A sentence ends at . ! ? followed by a space, at a blank line, at a list item or a YAML field
+#: starting a line, or at a table cell border. (The pattern starts with one character class, so
+#: the engine skips ahead to candidates.)
+_SENTENCE = re.compile(
+    r"[.!?\n|](?:(?<=[.!?])\s+(?=[-A-Z*_(\[{])|(?<=\n)[ \t]*\n|(?<=\n)(?=[ \t]*(?:[-*+] |\d+\. |[A-Za-z_]+: ))|(?<=\|))"
+)
 _NUMBER = r"(\d+(?:\.\d+)?)"
 
 
@@ -121,7 +124,8 @@ def value_restated(doc, ctx):
     """A registry number restated by hand with a different value, in a sentence that names it.
 
     When a sentence contains one of the key's ``matches`` phrases (by default its label) and a
-    number in the key's unit that differs from the registry, the two have drifted apart.
+    number in the key's unit that differs from the registry, the two have drifted apart. Keys
+    without a unit (a score threshold) are not checked this way.
 
     Bad: "surgery 4 to 8 weeks after pre-operative radiotherapy" when the registry says 3 to 6 weeks.
 
@@ -130,7 +134,8 @@ def value_restated(doc, ctx):
     body = doc.text
     lower = body.lower()
     # Cheap test first: a phrase's last word must occur somewhere in the page.
-    entries = [e for e in ctx.registry.values.values() if any(m.split()[-1] in lower for m in e.matches if m.split())]
+    # A score without a unit (Mirels, SINS) is not checked: any number near its name could be a component.
+    entries = [e for e in ctx.registry.values.values() if e.unit and any(m.split()[-1] in lower for m in e.matches if m.split())]
     if not entries:
         return
     if len(lower) != len(body):  # a character whose lower case is longer: search a copy that keeps offsets

@@ -177,12 +177,13 @@ def route_not_allowed(doc, ctx):
 
     Bad: ``route: IT`` for vincristine (fatal), ``route: SC`` (write ``subcutaneous``), ``route: po``.
 
-    Good: ``route: IV`` with ``how: minibag over 5 to 10 minutes``; ``route: oral``; ``route: subcutaneous``.
+    Good: ``route: IV`` with ``how: minibag over 5 to 10 minutes``; ``route: oral``; ``route: subcutaneous``;
+    ``route: per approved regimen`` when the regimen sets it.
     """
     formulary = ctx.formulary
     for reg, _, n, row in _systemic(doc):
         route = row.get("route")
-        if route in (None, ""):
+        if route in (None, "") or str(route).strip().lower() == rg.PER_REGIMEN:
             continue
         where = reg.where(f"drugs.{n}.route")
         if route not in formulary.routes:
@@ -264,7 +265,9 @@ def cumulative_dose(doc, ctx):
                     if counted is None:
                         yield (
                             *reg.where(f"drugs.{n}"),
-                            f"{drug.name} counts towards the {cls.label} limit: give dose and cycles as numbers and days as numbers (e.g. days: [1, 2]) so the course total can be added up",
+                            f"{drug.name} counts towards the {cls.label} limit: give the dose as a number, the number of cycles "
+                            '(6, or text that starts with it: "Up to 6") and the days (days: [1, 2], "Days 1 to 3 ...", or per: cycle) '
+                            "so the course total can be added up",
                         )
                         continue
                     if row.get("basis") != cls.basis:
