@@ -124,7 +124,10 @@ def test_each_broken_block_grade_or_key_is_one_located_warning(make_app, src):
     text = page.read_text()
     text = text.replace("- drug: vincristine\n", "- drug: vincristin\n", 1)
     text = text.replace("{grade}`I,A`", "{grade}`1A`").replace("{value}`bone-referral-hours`", "{value}`bone-referal-hours`")
+    text = text.replace("## Pre-treatment work-up\n\nEchocardiography.", "## Pre-treatment work-up\n\nEchocardiography; 2.0 mg test dose.")
     page.write_text(text)
+    rt = src / "protocols" / "BST-RT-01.md"
+    rt.write_text(rt.read_text().replace("    fractions: 25\n", "    fractions: 20\n", 1))
     app = build(make_app, src)
     found = sorted(warnings(app))
     assert found == sorted(
@@ -132,6 +135,8 @@ def test_each_broken_block_grade_or_key_is_one_located_warning(make_app, src):
             f'{page}:{line_of(page, "drug: vincristin")}: WARNING: P702 unknown drug "vincristin" (not in protocols/drugs.yaml); did you mean "vincristine"? [protocol.unknown-drug]',
             f'{page}:{line_of(page, "{grade}`1A`")}: WARNING: P721 unknown evidence grade "1A": write the guideline\'s level I-V and grade A-E ("IV,B"), or "consensus" or "local" [protocol.unknown-grade]',
             f'{page}:{line_of(page, "bone-referal-hours")}: WARNING: P730 unknown key "bone-referal-hours" (not in protocols/key-values.yaml); did you mean "bone-referral-hours"? [protocol.unknown-key]',
+            f'{page}:{line_of(page, "2.0 mg test dose")}: WARNING: P509 "2.0 mg": write "2 mg"; a trailing zero is misread as a tenfold dose (ISMP, Joint Commission) [protocol.medication-wording]',
+            f"{rt}:{line_of(rt, 'total: 50')}: WARNING: P707 2 Gy × 20 fractions = 40 Gy, not 50 Gy; correct the total, the dose per fraction or the number of fractions [protocol.fractions-mismatch]",
             f'{src / "protocols" / "key-values.yaml"}:11: WARNING: P731 key "bone-referral-hours" is used by no protocol; use it with {{value}}`bone-referral-hours` or delete it [protocol.unused-key]',
         ]
     )
@@ -216,7 +221,10 @@ def test_days_are_read_as_numbers_when_they_can_be(days, count):
 def test_course_total_counts_dose_days_and_cycles():
     assert course_total({"dose": 37.5, "days": [1, 2], "per": "day"}, {"cycles": 6}) == (450.0, "37.5 × 2 days × 6 cycles")
     assert course_total({"dose": 75, "days": 1, "per": "cycle", "cycles": 5}, {}) == (375.0, "75 × 5 cycles")
-    assert course_total({"dose": 25, "days": "Days 1 to 3 of each cycle", "per": "day"}, {"cycles": "Up to 6"}) == (450.0, "25 × 3 days × 6 cycles")
+    assert course_total({"dose": 25, "days": "Days 1 to 3 of each cycle", "per": "day"}, {"cycles": "Up to 6"}) == (
+        450.0,
+        "25 × 3 days × 6 cycles",
+    )
     assert course_total({"dose": 75, "days": "As the regimen sets", "cycles": 5}, {}) is None
     assert course_total({"dose": 75, "days": [1], "cycles": "Until progression"}, {}) is None
 

@@ -190,7 +190,7 @@ def dose_text(row: dict, formulary: Formulary) -> str:
     if basis and basis not in _UNIT_PER_BASIS and basis != "flat":
         text += f" {formulary.bases.get(basis, basis)}"
     per = row.get("per")
-    if per in ("day", "cycle"):
+    if per in PER:  # "per dose" only when the author says so (the default reads as a single dose)
         text += f" per {per}"
     qualifier = row.get("qualifier")
     if isinstance(qualifier, str) and qualifier:

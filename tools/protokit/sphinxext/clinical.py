@@ -15,6 +15,7 @@ from typing import Any
 from docutils import nodes
 from sphinx.util.docutils import SphinxDirective
 
+from .. import frontmatter
 from .. import regimen as rg
 from ..check import project_schema
 from ..formulary import project_formulary
@@ -50,7 +51,11 @@ class RegimenDirective(SphinxDirective):
         self.env.note_dependency(str(root / FORMULARY_FILE))
         doc = _document(self)
         block = next((r for r in doc.regimens if r.line == self.lineno), None)
-        data = block.data if block and not block.defects else None
+        if block is None:  # not where the parser saw it (a renderer's line shift): read it the same way
+            data, _, defects = frontmatter.load_with_places("\n".join(self.content), self.lineno + 1)
+            data = None if defects else data
+        else:
+            data = block.data if not block.defects else None
         kind = rg.kind(data)
         box = nodes.container(classes=["protocol-regimen"])
         if kind is None or not isinstance(data, dict) or not isinstance(data.get("title"), str):
