@@ -124,7 +124,9 @@ def test_each_broken_block_grade_or_key_is_one_located_warning(make_app, src):
     text = page.read_text()
     text = text.replace("- drug: vincristine\n", "- drug: vincristin\n", 1)
     text = text.replace("{grade}`I,A`", "{grade}`1A`").replace("{value}`bone-referral-hours`", "{value}`bone-referal-hours`")
-    text = text.replace("## Pre-treatment work-up\n\nEchocardiography.", "## Pre-treatment work-up\n\nEchocardiography; 2.0 mg test dose.")
+    text = text.replace(
+        "## Pre-treatment work-up\n\nEchocardiography.", "## Pre-treatment work-up\n\nEchocardiography; 2.0 mg test dose."
+    )
     page.write_text(text)
     rt = src / "protocols" / "BST-RT-01.md"
     rt.write_text(rt.read_text().replace("    fractions: 25\n", "    fractions: 20\n", 1))
