@@ -283,7 +283,9 @@ def test_on_a_phone_a_regimen_table_scrolls_inside_its_box(browser, handbook_ser
     page.goto(f"{handbook_server}/protocols/BST-ONC-04.html")
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     table = page.locator("table.protocol-regimen-table").first
-    assert table.evaluate("t => t.scrollWidth > t.clientWidth")  # the table scrolls, the page does not
+    box = page.locator(".protocol-regimen .pst-scrollable-table-container").first
+    assert box.evaluate("b => b.scrollWidth > b.clientWidth")  # the table's box scrolls, the page does not
+    page.wait_for_function("document.querySelector('.protocol-regimen .pst-scrollable-table-container').tabIndex === 0")
     assert table.locator("caption").evaluate("c => c.getBoundingClientRect().right") <= 390
     page.close()
 
