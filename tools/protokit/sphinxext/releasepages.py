@@ -14,6 +14,7 @@ from docutils import nodes
 from sphinx.util import logging
 
 from ..releases import DEVELOPMENT, compare, load_release_data, protocols_in_tree, timeline
+from .domain import DOMAIN
 from .pages import AggregateDirective
 from .tables import table
 
@@ -92,18 +93,43 @@ IN_FORCE_HTML = """<form class="protokit-in-force" method="get">
 
 
 def in_force_page(app) -> list[nodes.Node]:
-    app.add_js_file(DATA_SCRIPT)
-    app.add_js_file("protokit-in-force.js")
     return [nodes.raw("", IN_FORCE_HTML, format="html")]
 
 
-def write_data_script(app, exception) -> None:
+#: Scripts a generated page needs, by the kind of placeholder it holds.
+PAGE_SCRIPTS = {"in_force": (DATA_SCRIPT, "protokit-in-force.js")}
+
+
+def add_page_scripts(app, pagename, templatename, context, doctree) -> None:
+    """Give a generated page its own scripts.
+
+    Only from ``html-page-context``: Sphinx 9 resets each page's script list just
+    before this event, so scripts added while the doctree is resolved never reach
+    the page (the in-force page once shipped without its scripts for that reason).
+    """
+    kinds = app.env.domains[DOMAIN].aggregates.get(pagename, ())
+    for kind in kinds:
+        for script in PAGE_SCRIPTS.get(kind, ()):
+            app.add_js_file(script)
+
+
+def write_static(app, name: str, text: str) -> None:
+    """Write a generated file into ``_static`` (only when it changed).
+
+    Called before the pages are written, so the ``?v=`` checksum each page puts on
+    the script's address is the checksum of this very content: a server that
+    caches versioned assets never serves an old release's data.
+    """
+    target = Path(app.outdir) / "_static" / name
+    target.parent.mkdir(parents=True, exist_ok=True)
+    if not target.is_file() or target.read_text(encoding="utf-8") != text:
+        target.write_text(text, encoding="utf-8")
+
+
+def write_data_script(app) -> None:
     """The timeline as a script file: the page works from disk, with no server."""
-    if exception is not None or app.builder.format != "html":
+    if app.builder.format != "html":
         return
     events, first = timeline(release_data(app))
     payload = json.dumps({"events": events, "first": first}, sort_keys=True, ensure_ascii=False)
-    target = Path(app.outdir) / "_static" / DATA_SCRIPT
-    text = f"window.PROTOKIT_TIMELINE = {payload};\n"
-    if not target.is_file() or target.read_text(encoding="utf-8") != text:
-        target.write_text(text, encoding="utf-8")
+    write_static(app, DATA_SCRIPT, f"window.PROTOKIT_TIMELINE = {payload};\n")
