@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from conftest import REPO
-from protokit.releases import in_force, release_data
+from protokit.releases import release_data
 
 TAGS = (("v2026.1", "2026-01-15T09:00:00+00:00"), ("v2026.2", "2026-02-20T09:00:00+00:00"))
 V1 = {"version": '"1.0"', "text": "Reconstruction by endoprosthesis is the default.", "effective": "2026-01-12"}
@@ -31,7 +31,8 @@ def git(repo: Path, *args: str, date: str | None = None) -> str:
     return subprocess.run(["git", "-C", str(repo), *args], capture_output=True, text=True, env=env, check=True).stdout
 
 
-def set_protocol(repo: Path, state: dict, history: list[tuple[str, str, str]]) -> None:
+def set_protocol(repo: Path, state: dict, history: list[tuple[str, str, str]], previous: dict | None = None) -> None:
+    """Write ``state`` into BST-SURG-01 (replacing the ``previous`` state's sentence)."""
     page = repo / "protocols" / "BST-SURG-01.md"
     text = page.read_text()
     front, body = text.split("\n---\n", 1)
@@ -50,6 +51,8 @@ def set_protocol(repo: Path, state: dict, history: list[tuple[str, str, str]]) -
     ]
     lines += [f'  - version: "{v}"\n    date: {d}\n    summary: {s}' for v, d, s in history]
     marker = "## Procedure\n"
+    if previous:
+        body = body.replace(marker + "\n" + previous["text"] + "\n", marker, 1)
     head, tail = body.split(marker, 1)
     page.write_text("\n".join(lines) + "\n---\n" + head + marker + "\n" + state["text"] + "\n" + tail)
 
@@ -71,7 +74,10 @@ def repo(tmp_path_factory) -> Path:
     git(repo, "commit", "-qm", "Release 1", date=TAGS[0][1])
     git(repo, "tag", "-a", TAGS[0][0], "-m", "Release 2026.1", date=TAGS[0][1])
     set_protocol(
-        repo, V2, [("1.1", "2026-02-18", "Allograft added as an option."), ("1.0", "2026-01-10", "First approved version.")]
+        repo,
+        V2,
+        [("1.1", "2026-02-18", "Allograft added as an option."), ("1.0", "2026-01-10", "First approved version.")],
+        previous=V1,
     )
     git(repo, "commit", "-qam", "Release 2", date=TAGS[1][1])
     git(repo, "tag", "-a", TAGS[1][0], "-m", "Release 2026.2", date=TAGS[1][1])

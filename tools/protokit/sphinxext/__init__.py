@@ -21,10 +21,19 @@ from .gate import check_schema, contain_config, on_source_read
 from .gate import on_doctree_read as guard_doctree
 from .incremental import on_env_updated
 from .pages import CatalogueDirective, MatrixDirective, ReviewDirective
-from .releasepages import InForceDirective, ReleaseNotesDirective, add_page_scripts, add_release_context, write_data_script
+from .releasepages import (
+    InForceDirective,
+    ReleaseNotesDirective,
+    add_feed_link,
+    add_page_scripts,
+    add_release_context,
+    write_data_script,
+    write_feed,
+)
 from .render import decorate, protocol_placeholder
 from .resolve import resolve_placeholders
 from .rulesdoc import RulesDirective
+from .versionpages import collect_redlines
 
 
 def document_cache(app) -> DocumentCache:
@@ -97,9 +106,12 @@ def setup(app):
     app.connect("doctree-resolved", resolve_placeholders)
     app.connect("build-finished", on_build_finished)
     app.connect("builder-inited", write_data_script)
+    app.connect("builder-inited", write_feed)
+    app.connect("html-page-context", add_feed_link)
     app.connect("build-finished", save_document_cache)
     app.connect("html-page-context", add_release_context)
     app.connect("html-page-context", add_page_scripts)
+    app.connect("html-collect-pages", collect_redlines)
     app.connect("build-finished", scan_scripts, priority=900)  # after the pages and assets exist
     app.connect("html-page-context", replace_pagename_script, priority=900)  # after the theme's
     app.add_css_file("protokit.css")

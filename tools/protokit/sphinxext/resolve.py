@@ -66,7 +66,7 @@ def resolve_placeholders(app, doctree: nodes.document, docname: str) -> None:
         elif kind == "overdue":
             new = _overdue(protocols[pid][1]) if pid in protocols else []
         elif kind == "release_notes":
-            new = release_notes(app)
+            new = release_notes(app, renderer)
         elif kind == "in_force":
             new = in_force_page(app)
         else:
