@@ -40,7 +40,9 @@ def entry_html(release: dict) -> str:
     """The entry's content: what was added, changed and retired, with links."""
     notes, parts = release["notes"], []
     if notes["added"]:
-        items = [f"<li>{_item(release, n['id'], n['title'])}, version {html.escape(str(n['version']))}</li>" for n in notes["added"]]
+        items = [
+            f"<li>{_item(release, n['id'], n['title'])}, version {html.escape(str(n['version']))}</li>" for n in notes["added"]
+        ]
         parts.append(f"<p>Added:</p><ul>{''.join(items)}</ul>")
     if notes["changed"]:
         items = []

@@ -82,7 +82,13 @@ def protocols_at(repo: Path, ref: str) -> dict[str, dict]:
         text = git(repo, "show", f"{ref}:{name}")
         doc = parse_text(name, text)
         if doc.is_protocol and doc.pid and isinstance(doc.meta, dict):
-            found[doc.pid] = {"meta": _jsonable(doc.meta), "title": doc.title, "path": name, "body": body_hash(text), "text": text}
+            found[doc.pid] = {
+                "meta": _jsonable(doc.meta),
+                "title": doc.title,
+                "path": name,
+                "body": body_hash(text),
+                "text": text,
+            }
     return found
 
 
@@ -92,7 +98,13 @@ def protocols_in_tree(root: Path) -> dict[str, dict]:
         text = path.read_text(encoding="utf-8", errors="replace")
         doc = parse_text(f"protocols/{path.name}", text)
         if doc.is_protocol and doc.pid and isinstance(doc.meta, dict):
-            found[doc.pid] = {"meta": _jsonable(doc.meta), "title": doc.title, "path": doc.path, "body": body_hash(text), "text": text}
+            found[doc.pid] = {
+                "meta": _jsonable(doc.meta),
+                "title": doc.title,
+                "path": doc.path,
+                "body": body_hash(text),
+                "text": text,
+            }
     return found
 
 

@@ -178,7 +178,7 @@ def _vocabulary(name: str, spec) -> tuple[tuple[str, ...], dict[str, str]]:
         return tuple(str(k) for k in spec), {str(k): str(v) if v else _default_label(k) for k, v in spec.items()}
     if isinstance(spec, list):
         return tuple(str(v) for v in spec), {str(v): _default_label(v) for v in spec}
-    raise SchemaError(f"{SCHEMA_FILE}: vocabulary {name!r} must be a list or \"slug: Label\" lines")
+    raise SchemaError(f'{SCHEMA_FILE}: vocabulary {name!r} must be a list or "slug: Label" lines')
 
 
 def parse_schema(data: dict) -> Schema:

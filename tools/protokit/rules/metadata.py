@@ -356,5 +356,5 @@ def short_title_too_long(doc, ctx):
             doc.field_line("short_title"),
             1,
             f'"short_title" has {len(value.strip())} characters, more than {limit}: shorten "{value.strip()}" '
-            f"(the full title stays in \"title\")",
+            f'(the full title stays in "title")',
         )

@@ -33,6 +33,7 @@ from .releasepages import (
 from .render import decorate, protocol_placeholder
 from .resolve import resolve_placeholders
 from .rulesdoc import RulesDirective
+from .search import add_keywords, add_search_script, set_scorer, write_search_data
 from .versionpages import collect_redlines
 
 
@@ -94,6 +95,7 @@ def setup(app):
     app.add_role("protocol", ProtocolDomain.roles["protocol"])
     app.connect("config-inited", setup_static)
     app.connect("config-inited", contain_config)
+    app.connect("config-inited", set_scorer)
     app.connect("builder-inited", check_schema)
     app.connect("source-read", on_source_read)
     # Before Sphinx's image and download collectors (priority 500) copy any file.
@@ -104,6 +106,9 @@ def setup(app):
     app.connect("env-updated", on_env_updated)
     app.connect("env-check-consistency", check_consistency)
     app.connect("doctree-resolved", resolve_placeholders)
+    app.connect("doctree-resolved", add_keywords)
+    app.connect("env-updated", write_search_data)
+    app.connect("html-page-context", add_search_script)
     app.connect("build-finished", on_build_finished)
     app.connect("builder-inited", write_data_script)
     app.connect("builder-inited", write_feed)

@@ -63,7 +63,11 @@ def _notes_nodes(notes: dict, protocol, redline) -> list[nodes.Node]:
         out += [nodes.paragraph("", "Changed:"), table(["Protocol", "Version", "What changed", "Redline"], rows)]
     if notes["retired"]:
         rows = [
-            (protocol(n["id"], n["title"]), n.get("retired_on") or "—", protocol(n["superseded_by"], None) if n.get("superseded_by") else "—")
+            (
+                protocol(n["id"], n["title"]),
+                n.get("retired_on") or "—",
+                protocol(n["superseded_by"], None) if n.get("superseded_by") else "—",
+            )
             for n in notes["retired"]
         ]
         out += [nodes.paragraph("", "Retired:"), table(["Protocol", "Retired on", "Superseded by"], rows)]

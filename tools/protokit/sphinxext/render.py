@@ -88,7 +88,7 @@ def status_banners(doc: Document, link: Link) -> list[nodes.Node]:
 
 
 def in_force_text(meta: dict, today: dt.date) -> str:
-    """"In force since ...", "In force from ..." or "Not in force", from the front matter."""
+    """ "In force since ...", "In force from ..." or "Not in force", from the front matter."""
     status, effective = meta.get("status"), meta.get("effective_date")
     if status == "approved" and isinstance(effective, str) and effective:
         return f"In force since {effective}" if effective <= today.isoformat() else f"In force from {effective}"

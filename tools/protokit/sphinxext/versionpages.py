@@ -190,7 +190,7 @@ def redline_body(pid: str, title: str, current: Version, previous: Version, chan
     out = [
         '<section id="what-changed" class="protocol-redline">',
         f"<h1>What changed: {html.escape(pid)} — {html.escape(title)}</h1>",
-        f"<p>This is <a href=\"{html.escape(page_uri)}\">{html.escape(pid)}</a> {html.escape(_label(current))} "
+        f'<p>This is <a href="{html.escape(page_uri)}">{html.escape(pid)}</a> {html.escape(_label(current))} '
         f'compared with the previous released <a href="{html.escape(previous.url)}">{html.escape(_label(previous))}</a>.</p>',
     ]
     if current.summary:
