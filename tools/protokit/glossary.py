@@ -86,30 +86,34 @@ def _forms(terms: list[str], definition: str) -> list[str]:
     return list(seen.values())
 
 
+def _entry(terms: list[str], definition: list[str]) -> Entry:
+    text = " ".join(definition)
+    protocols = tuple(dict.fromkeys(_PROTOCOL.findall(text)))
+    return Entry(tuple(terms), tuple(_forms(terms, _plain(text))), protocols)
+
+
 def entries(doc: Document) -> list[Entry]:
-    """The entries of every ``{glossary}`` block of a page, in order."""
+    """The entries of every ``{glossary}`` block of a page, in order.
+
+    Unindented lines are terms (several may share one definition), indented lines
+    the definition.
+    """
     found: list[Entry] = []
     for fence in _FENCE.finditer(doc.text):
         terms: list[str] = []
         definition: list[str] = []
-
-        def close() -> None:
-            if terms:
-                text = " ".join(definition)
-                protocols = tuple(dict.fromkeys(_PROTOCOL.findall(text)))
-                found.append(Entry(tuple(terms), tuple(_forms(terms, _plain(text))), protocols))
-
         for line in fence.group(2).splitlines():
             if not line.strip() or re.match(r"^:[\w-]+:", line):
                 continue
-            if not line[0].isspace():
-                if definition:
-                    close()
-                    terms, definition = [], []
-                terms.append(line.strip())
-            else:
+            if line[0].isspace():
                 definition.append(line.strip())
-        close()
+                continue
+            if definition:
+                found.append(_entry(terms, definition))
+                terms, definition = [], []
+            terms.append(line.strip())
+        if terms:
+            found.append(_entry(terms, definition))
     return found
 
 

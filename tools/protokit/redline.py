@@ -161,7 +161,7 @@ def compare(old_text: str, new_text: str) -> list[Change]:
     for section in new:
         before = old.get(section.title)
         if before is None:
-            blocks = tuple(tuple([("insert", b)]) for b in section.blocks)
+            blocks = tuple((("insert", b),) for b in section.blocks)
             out.append(Change(section.title, "added", blocks, inserted=sum(len(b.split()) for b in section.blocks)))
         elif before.blocks == section.blocks:
             out.append(Change(section.title, "unchanged", ()))
@@ -171,6 +171,6 @@ def compare(old_text: str, new_text: str) -> list[Change]:
     titles = {s.title for s in new}
     for title, section in old.items():
         if title not in titles:
-            blocks = tuple(tuple([("delete", b)]) for b in section.blocks)
+            blocks = tuple((("delete", b),) for b in section.blocks)
             out.append(Change(title, "removed", blocks, deleted=sum(len(b.split()) for b in section.blocks)))
     return out

@@ -17,7 +17,6 @@ from dataclasses import dataclass
 from .glossary import Entry, entries, pattern
 from .model import Document
 
-
 #: Sections that mention terms without answering a question about them (citations).
 NOT_AN_ANSWER = frozenset({"References"})
 

@@ -10,9 +10,9 @@ from ..rules.references import role_target
 from .domain import DOMAIN
 from .pages import Renderer, _date
 from .releasepages import in_force_page, release_notes
-from .versionpages import versions_nodes
 from .render import banner, header_nodes, protocol_placeholder, record_nodes
 from .tables import joined
+from .versionpages import versions_nodes
 
 
 def backlinks(domain) -> dict[str, list[str]]:
