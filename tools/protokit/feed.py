@@ -72,7 +72,10 @@ def entry_summary(release: dict) -> str:
     """One line of plain text: the counts and the changed protocols' versions."""
     notes = release["notes"]
     counts = [f"{len(notes[k])} {k}" for k in ("added", "changed", "retired", "removed") if notes[k]]
-    changed = [f"{n['id']} {n['old_version']} → {n['new_version']}" for n in notes["changed"]]
+    changed = [
+        f"{n['id']} {n['old_version']} → {n['new_version']}" + (f": {n['summary']}" if n.get("summary") else "")
+        for n in notes["changed"]
+    ]
     text = ", ".join(counts) or "no protocol changed"
     return text + (f" ({'; '.join(changed)})" if changed else "")
 
