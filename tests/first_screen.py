@@ -49,8 +49,10 @@ def main(site: Path) -> None:
         height = SCREENS[name][1]
         values = [v for v in ys.values() if v is not None]
         on_first = sum(1 for v in values if v + 40 <= height)  # the heading's whole line is visible
-        print(f"{name}: y of 'Key recommendations' min {min(values)}, median {statistics.median(values):.0f}, "
-              f"max {max(values)}; on the first screen on {on_first} of {len(values)} protocol pages")
+        print(
+            f"{name}: y of 'Key recommendations' min {min(values)}, median {statistics.median(values):.0f}, "
+            f"max {max(values)}; on the first screen on {on_first} of {len(values)} protocol pages"
+        )
         print("  " + ", ".join(f"{pid} {y}" for pid, y in ys.items()))
 
 

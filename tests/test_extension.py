@@ -69,8 +69,16 @@ def test_status_line_under_the_title_and_governance_record_at_the_end(make_app, 
         assert expected in record
     # Decision first: the status line, then Key recommendations, then the flowchart; the record last.
     html = (Path(app.outdir) / "protocols/BST-SURG-01.html").read_text(encoding="utf-8")
-    order = [html.index(m) for m in ('class="protocol-status-line', 'id="key-recommendations"', 'id="pathway-flowchart"',
-                                      'id="scope-and-purpose"', 'id="governance-record"')]
+    order = [
+        html.index(m)
+        for m in (
+            'class="protocol-status-line',
+            'id="key-recommendations"',
+            'id="pathway-flowchart"',
+            'id="scope-and-purpose"',
+            'id="governance-record"',
+        )
+    ]
     assert order == sorted(order)
     assert 'class="section protocol-record no-search"' in html or "protocol-record no-search" in html
 

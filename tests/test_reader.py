@@ -39,7 +39,9 @@ def test_status_line_and_record(browser, handbook_server):
     page = browser.new_page(viewport=DESKTOP)
     page.goto(f"{handbook_server}/protocols/BST-MET-01.html")
     line = page.locator(".protocol-status-line").inner_text()
-    assert re.match(r"BST-MET-01 · Version [\d.]+ · Draft · Not in force · Review due \d{4}-\d\d-\d\d · Owner: .+ · Governance record", line)
+    assert re.match(
+        r"BST-MET-01 · Version [\d.]+ · Draft · Not in force · Review due \d{4}-\d\d-\d\d · Owner: .+ · Governance record", line
+    )
     assert page.locator(".protocol-banner-draft").is_visible()
     page.locator(".protocol-status-line").get_by_role("link", name="Governance record").click()
     record = page.locator("#governance-record")

@@ -123,6 +123,28 @@ def _words(blocks: tuple[str, ...]) -> list[str]:
     return out
 
 
+#: An unchanged stretch of at most this many words between two changes is shown as
+#: part of the change: "is the default" -> "or allograft, decided at the MDT" reads
+#: as one replaced passage, not as words stitched around a shared "the".
+GLUE_WORDS = 2
+
+
+def _merged(opcodes, old: list[str], new: list[str]) -> list[tuple[str, list[str], list[str]]]:
+    """difflib's opcodes as (equal|change, old words, new words), short equal stretches absorbed."""
+    out: list[tuple[str, list[str], list[str]]] = []
+    for n, (tag, i1, i2, j1, j2) in enumerate(opcodes):
+        removed, added = old[i1:i2], new[j1:j2]
+        between = 0 < n < len(opcodes) - 1
+        short = sum(1 for w in added if w.strip() and w != BREAK) <= GLUE_WORDS and BREAK not in added
+        if tag == "equal" and not (between and short):
+            out.append(("equal", removed, added))
+        elif out and out[-1][0] == "change":
+            out[-1] = ("change", out[-1][1] + removed, out[-1][2] + added)
+        else:
+            out.append(("change", removed, added))
+    return out
+
+
 def _runs(old: list[str], new: list[str]) -> tuple[list[list[tuple[str, str]]], int, int]:
     """Word-level runs per block, and how many words were inserted and deleted."""
     matcher = difflib.SequenceMatcher(None, old, new, autojunk=False)
@@ -140,16 +162,14 @@ def _runs(old: list[str], new: list[str]) -> tuple[list[list[tuple[str, str]]], 
             else:
                 run.append((op, word))
 
-    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+    for tag, removed, added in _merged(matcher.get_opcodes(), old, new):
         if tag == "equal":
-            emit("equal", new[j1:j2])
+            emit("equal", added)
             continue
-        if tag in ("delete", "replace"):
-            deleted += sum(1 for w in old[i1:i2] if w.strip())
-            emit("delete", old[i1:i2])
-        if tag in ("insert", "replace"):
-            inserted += sum(1 for w in new[j1:j2] if w.strip())
-            emit("insert", new[j1:j2])
+        deleted += sum(1 for w in removed if w.strip())
+        inserted += sum(1 for w in added if w.strip())
+        emit("delete", removed)
+        emit("insert", added)
     return [b for b in blocks if any(text.strip() for _, text in b)], inserted, deleted
 
 
