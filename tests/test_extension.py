@@ -150,6 +150,27 @@ def test_incremental_build_after_retitle_updates_every_page(make_app, src):
         assert "Limb salvage" not in built.read_text(encoding="utf-8"), built
 
 
+def test_glossary_names_reach_the_protocol_index_entry_and_follow_an_edit(make_app, src):
+    """A protocol's index entry carries the names of the glossary entries that point to it."""
+
+    def synonyms(app) -> str:
+        html = (Path(app.outdir) / "protocols/BST-SURG-01.html").read_text(encoding="utf-8")
+        found = re.search(r'<meta content="([^"]*)" name="keywords"', html)
+        return found.group(1) if found else ""
+
+    assert "xyzq" not in synonyms(build(make_app, src))
+    glossary = src / "handbook" / "glossary.md"
+    glossary.write_text(
+        "# Glossary\n\n```{glossary}\nMDT\n  Multidisciplinary team.\n\n"
+        "XYZQ\n  Xylo-zygomatic quadrant: see {protocol}`BST-SURG-01`.\n```\n"
+    )
+    app = build(make_app, src)  # incremental: only the glossary was edited
+    assert warnings(app) == ""
+    assert {"xyzq", "xylo", "zygomatic", "quadrant"} <= set(synonyms(app).split(", "))
+    index = (Path(app.outdir) / "searchindex.js").read_text(encoding="utf-8")
+    assert '"xyzq"' in index
+
+
 def test_incremental_build_after_deleting_a_protocol(make_app, src):
     build(make_app, src)
     (src / "protocols" / "BST-MET-01.md").unlink()

@@ -23,9 +23,13 @@ DATA_SCRIPT = "protokit-search-data.js"
 SCORER = STATIC / "protokit-scorer.js"
 
 
-def data(env) -> dict:
-    domain = env.domains[DOMAIN]
+def data_of(domain) -> dict:
+    """The search data of the stored pages, computed once per change of them."""
     return domain.derived("search", lambda d: search_data(list(d.docs.values())))
+
+
+def data(env) -> dict:
+    return data_of(env.domains[DOMAIN])
 
 
 def set_scorer(app, config) -> None:
