@@ -79,3 +79,17 @@ def in_force_answer(page, date: str) -> dict[str, tuple[str, ...]]:
         cells = [c.strip() for c in row.locator("td").all_inner_texts()]
         rows[cells[0].split(" — ")[0]] = tuple(cells[1:])
     return rows
+
+
+#: Fixtures that make a test slow: a real build of the whole handbook, or Chromium.
+_SLOW_FIXTURES = {"built_handbook", "handbook_server", "browser"}
+
+
+def pytest_collection_modifyitems(config, items) -> None:
+    """Mark browser and whole-handbook tests, so ``make test-fast`` can leave them out."""
+    for item in items:
+        used = set(getattr(item, "fixturenames", ()))
+        if "browser" in used:
+            item.add_marker(pytest.mark.browser)
+        if used & _SLOW_FIXTURES:
+            item.add_marker(pytest.mark.slow)

@@ -13,6 +13,9 @@ from protokit.releases import DATA_ENV
 
 RELEASE_DATA = REPO / "tests" / "fixtures" / "releases" / "release-data.json"
 
+#: Builds whole handbooks (releases, bundles, twice for reproducibility): not in make test-fast.
+pytestmark = pytest.mark.slow
+
 
 def make_bundle(out):
     proc = subprocess.run(

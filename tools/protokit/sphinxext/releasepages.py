@@ -52,6 +52,7 @@ class InForceDirective(AggregateDirective):
 def _notes_nodes(notes: dict, protocol, redline) -> list[nodes.Node]:
     """Tables of protocols added, changed, retired and removed; each protocol named by id and title."""
     out: list[nodes.Node] = []
+    rows: list[tuple]
     if notes["added"]:
         rows = [(protocol(n["id"], n["title"]), n["version"]) for n in notes["added"]]
         out += [nodes.paragraph("", "Added:"), table(["Protocol", "Version"], rows)]
