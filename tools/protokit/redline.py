@@ -68,7 +68,8 @@ def _inline(token) -> str:
 def _blocks(tokens, depth: int = 0) -> list[tuple[int, str]]:
     """(heading level or 0, text) for each block of a token stream, in order."""
     out: list[tuple[int, str]] = []
-    level, row = 0, None
+    level = 0
+    row: list[str] | None = None
     for tok in tokens:
         if tok.type == "heading_open":
             level = int(tok.tag[1:])
@@ -101,7 +102,8 @@ def _blocks(tokens, depth: int = 0) -> list[tuple[int, str]]:
 def sections(text: str) -> list[Section]:
     """The level-2 sections of a protocol's Markdown (front matter and title left out)."""
     found: list[Section] = []
-    title, blocks = None, []
+    title: str | None = None
+    blocks: list[str] = []
     for level, block in _blocks(markdown_parser().parse(body_of(text))):
         if level in (1, 2):
             if title is not None:

@@ -95,12 +95,12 @@ class Schema:
     page_lead: tuple[str, ...] = ()
     #: Longest ``short_title`` (the matrix and other tight places show it).
     short_title_max: int = 40
+    suppressible: tuple[str, ...] = ("P1", "P2", "P3", "P4", "P503", "P6")
 
     def label(self, vocabulary: str, value) -> str:
         """The human label of a vocabulary value (the value itself when it has none)."""
         text = "" if value is None else str(value)
         return self.labels.get(vocabulary, {}).get(text, text)
-    suppressible: tuple[str, ...] = ("P1", "P2", "P3", "P4", "P503", "P6")
 
     def required_sections(self, protocol_type: str) -> tuple[str, ...]:
         """Return the level-2 headings a protocol of this type needs, in order."""
