@@ -180,6 +180,8 @@ def make_context(
 def run_rules(ctx: Context, rules: list[Rule], only: set[str] | None = None) -> list[Finding]:
     """Run the rules; ``only`` limits reported findings to these paths."""
     findings: list[Finding] = []
+    if only is not None:  # a page and the diagrams it includes are checked together
+        only = widen(ctx, only)
     for r in rules:
         if r.scope == "project":
             for path, line, col, message in r.func(ctx):
@@ -190,11 +192,24 @@ def run_rules(ctx: Context, rules: list[Rule], only: set[str] | None = None) -> 
                 continue
             if r.scope == "protocol" and not doc.is_protocol:
                 continue
-            for line, col, message in r.func(doc, ctx):
-                findings.append(r.finding(doc.path, line, col, message, ctx.release))
+            for item in r.func(doc, ctx):
+                path, (line, col, message) = (item[0], item[1:]) if len(item) == 4 else (doc.path, item)
+                findings.append(r.finding(path, line, col, message, ctx.release))
     if only is not None:  # project rules see everything; report only what was asked
         findings = [f for f in findings if f.path in only or f.path == DIAGRAM_DIR]
     return sorted(set(findings))
+
+
+def widen(ctx: Context, only: set[str]) -> set[str]:
+    """``only`` plus the diagrams its pages include and the pages that include its diagrams."""
+    wider = set(only)
+    for doc in ctx.index.docs.values():
+        files = {diagram_path(doc, d) for d in doc.diagrams} - {None}
+        if doc.path in only:
+            wider |= files
+        elif files & only:
+            wider.add(doc.path)
+    return wider
 
 
 def check_tree(

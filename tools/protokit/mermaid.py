@@ -1,8 +1,9 @@
 """Validate mermaid sources with the real mermaid parser (Node + jsdom), batched.
 
-All diagrams of a run go to one Node process. Results are cached by content
-hash in ``.cache/protokit/mermaid.json``, so an unchanged diagram is never
-parsed twice.
+All diagrams of a run go to one Node process, which also returns each
+flowchart's graph as mermaid's parser built it (nodes, edges, and where each was
+written). Results are cached by content hash in ``.cache/protokit/mermaid.json``,
+so an unchanged diagram is never parsed twice.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from .settings import REPO_ROOT
 
 SCRIPT = Path(__file__).with_name("mermaid_check.mjs")
 #: Bump when the validator changes, so old cached verdicts are dropped.
-CACHE_VERSION = "mermaid-11.17.2-1"
+CACHE_VERSION = "mermaid-11.17.2-2"
 
 
 @dataclass(frozen=True)
@@ -28,6 +29,7 @@ class Verdict:
 
     error: str | None
     line: int | None
+    graph: dict | None = None  # a flowchart's nodes and edges (see mermaid_check.mjs)
 
 
 class MermaidUnavailableError(Exception):
@@ -83,7 +85,7 @@ def validate(sources: list[str], use_cache: bool = True) -> dict[str, Verdict]:
     todo = sorted({s for s in sources if _key(s) not in cache})
     if todo:
         for source, result in zip(todo, _run_node(todo), strict=True):
-            cache[_key(source)] = [result.get("error"), result.get("line")]
+            cache[_key(source)] = [result.get("error"), result.get("line"), result.get("graph")]
         if use_cache:
             try:
                 cache_file.parent.mkdir(parents=True, exist_ok=True)

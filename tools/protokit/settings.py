@@ -21,6 +21,11 @@ DIAGRAM_DIR = "diagrams"
 SCHEMA_FILE = "protocols/schema.yaml"
 GLOSSARY_FILE = "handbook/glossary.md"
 
+#: The section that holds a protocol's flowchart and "The decisions in words".
+FLOWCHART_SECTION = "Pathway flowchart"
+#: The role that names the chart node a step explains: ``1. {node}`B` Fit for surgery?``
+NODE_ROLE = "node"
+
 MYST_ENABLE_EXTENSIONS = ["colon_fence", "deflist", "fieldlist"]
 MYST_HEADING_ANCHORS = 3
 #: Plain ```mermaid fences become diagrams, as Git hosting previews show them.

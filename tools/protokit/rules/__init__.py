@@ -6,8 +6,9 @@ kebab-case name and a docstring whose first line is its summary; the rest shows
 a bad and a good example. The handbook's rule reference is generated from them.
 
 A *document* rule is called as ``func(doc, ctx)`` and yields
-``(line, col, message)``; a *project* rule is called as ``func(ctx)`` and yields
-``(path, line, col, message)``.
+``(line, col, message)`` about the page, or ``(path, line, col, message)`` about
+another file of the page (a flowchart's ``.mmd``); a *project* rule is called
+as ``func(ctx)`` and yields ``(path, line, col, message)``.
 """
 
 from __future__ import annotations
@@ -50,7 +51,7 @@ class Rule:
 MAX_MESSAGE = 400
 
 REGISTRY: dict[str, Rule] = {}
-_MODULES = ("files", "metadata", "sections", "references", "diagrams", "safety", "containment", "governance", "releases")
+_MODULES = ("files", "metadata", "sections", "references", "diagrams", "flowchart", "safety", "containment", "governance", "releases")
 
 
 def rule(code: str, name: str, *, severity: str = "error", scope: str = "protocol"):
