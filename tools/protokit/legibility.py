@@ -35,7 +35,9 @@ DRAWN_JS = """() => [...document.querySelectorAll('.mermaid')].every(
 #: The on-screen size of each node label: font size x the screen transform's scale.
 LABEL_SIZES_JS = """() => {
   const out = [];
-  for (const svg of document.querySelectorAll('.mermaid svg, .mermaid-static svg')) {
+  const svgs = new Set(document.querySelectorAll('.protocol-flow svg, .mermaid svg, .mermaid-static svg'));
+  for (const svg of svgs) {
+    if (!svg.getClientRects().length || svg.closest('[hidden]')) continue;  // not shown in this view
     for (const node of svg.querySelectorAll('g.node')) {
       const labels = node.querySelectorAll('.nodeLabel, text');
       for (const label of labels) {
@@ -60,11 +62,17 @@ def protocol_pages(site: Path) -> list[str]:
     return sorted(p.relative_to(site).as_posix() for p in (site / "protocols").glob("BST-*.html"))
 
 
-def smallest(page, url: str) -> dict | None:
+#: What the browser does before printing (the bundle's PDF does it too).
+BEFORE_PRINT_JS = "() => window.dispatchEvent(new Event('beforeprint'))"
+
+
+def smallest(page, url: str, printing: bool = False) -> dict | None:
     """The smallest node label of the page's flowcharts (None when the page has none)."""
     page.goto(url)
     if page.locator(".mermaid").count():
         page.wait_for_function(DRAWN_JS, timeout=30000)
+    if printing:
+        page.evaluate(BEFORE_PRINT_JS)
     sizes = page.evaluate(LABEL_SIZES_JS)
     return min(sizes, key=lambda s: s["px"]) if sizes else None
 
@@ -84,7 +92,7 @@ def measure(site: Path, pages: list[str] | None = None) -> list[dict]:
             for rel in pages or protocol_pages(site):
                 row = {"page": rel}
                 for name, tab in tabs.items():
-                    found = smallest(tab, f"{url}/{rel}")
+                    found = smallest(tab, f"{url}/{rel}", printing=name == "print")
                     if name == "print" and found:
                         found = {**found, "pt": found["px"] * 0.75}
                     row[name] = found
