@@ -10,6 +10,17 @@ JOBS       ?= 1
 BUILDDIR   ?= _build
 PORT       ?= 8000
 PYTEST_ARGS ?=
+CHECKOPTS  ?=
+# make new
+TITLE      ?=
+TYPE       ?=
+ID         ?=
+# make bench
+N          ?= 100 300 1000
+RUNS       ?= 3
+# make versions
+BASE_URL   ?= /
+FORCE      ?=
 
 VENVPY     := $(VENV)/bin/python
 SPHINXBUILD := $(VENVPY) -m sphinx
@@ -19,7 +30,7 @@ VENV_STAMP := $(VENV)/.installed
 NPM_STAMP  := node_modules/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help venv html check test lint serve linkcheck clean clean-venv browser-deps new bench versions bundle
+.PHONY: help venv html check test test-fast lint serve linkcheck clean clean-venv browser-deps new bench versions bundle
 
 help: ## show this help
 	@echo "Bone and Soft Tissue Oncology protocol handbook"
@@ -28,7 +39,10 @@ help: ## show this help
 	@echo
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | awk -F'\t' '{printf "  %-14s %s\n", $$1, $$2}'
 	@echo
-	@echo "Variables: PYTHON=$(PYTHON) JOBS=$(JOBS) SPHINXOPTS='$(SPHINXOPTS)' BUILDDIR=$(BUILDDIR) PORT=$(PORT)"
+	@echo "Variables (override on the command line, e.g. make html JOBS=2):"
+	@echo "  PYTHON=$(PYTHON) VENV=$(VENV) JOBS=$(JOBS) BUILDDIR=$(BUILDDIR) PORT=$(PORT)"
+	@echo "  SPHINXOPTS='$(SPHINXOPTS)' CHECKOPTS='$(CHECKOPTS)' PYTEST_ARGS='$(PYTEST_ARGS)'"
+	@echo "  make new: TITLE TYPE ID   make bench: N='$(N)' RUNS=$(RUNS)   make versions: BASE_URL=$(BASE_URL) FORCE=1"
 
 $(VENV_STAMP): requirements.txt
 	@echo "==> setting up the Python environment in $(VENV) (pinned packages)" >&2
@@ -62,15 +76,22 @@ html: venv ## build the handbook into _build/html (strict: zero warnings)
 check: venv ## check every protocol (metadata, sections, references, diagrams, safety)
 	@$(CHECKER) $(CHECKOPTS)
 
-lint: venv ## ruff on tools/, tests/ and conf.py
+lint: venv ## ruff, the import layers, mypy, and the CI templates against their schemas
 	$(VENVPY) -m ruff check tools tests conf.py
 	$(VENVPY) -m ruff format --check tools tests conf.py
+	cd tools && ../$(VENV)/bin/lint-imports --config ../pyproject.toml --no-cache
+	$(VENVPY) -m mypy
+	$(VENV)/bin/check-jsonschema --builtin-schema vendor.github-workflows .ci/templates/github/workflows/handbook.yml
+	$(VENV)/bin/check-jsonschema --builtin-schema vendor.gitlab-ci .ci/templates/gitlab/.gitlab-ci.yml
 
 test: venv browser-deps ## everything CI runs: lint, checker, strict build, pytest (incl. browser tests)
 	$(MAKE) --no-print-directory lint
 	$(MAKE) --no-print-directory check
 	$(MAKE) --no-print-directory html
 	$(VENVPY) -m pytest $(PYTEST_ARGS)
+
+test-fast: venv ## the quick loop (about 25 s): everything but whole-handbook builds and Chromium
+	$(VENVPY) -m pytest -m "not slow" $(PYTEST_ARGS)
 
 # The preview shows warnings without stopping (no -W): the page still updates while
 # an author fixes them; make html and CI stay strict.
@@ -92,12 +113,9 @@ clean-venv: clean ## also remove .venv and node_modules
 new: venv ## create a protocol: make new TITLE="..." [TYPE=surgery] [ID=BST-SURG-04]
 	@PYTHONPATH=tools $(VENVPY) -m protokit.scaffold --title "$(TITLE)" --type "$(TYPE)" --id "$(ID)"
 
-N ?= 100 300 1000
-RUNS ?= 3
 bench: venv ## benchmark synthetic handbooks: make bench [N="100 300 1000"] [RUNS=3]
 	PYTHONPATH=tools $(VENVPY) -m protokit.bench --sizes $(N) --runs $(RUNS)
 
-BASE_URL ?= /
 versions: venv ## build every release tag v* into _build/versions (+ versions.json, latest/)
 	PYTHONPATH=tools $(VENVPY) -m protokit.versions --base-url "$(BASE_URL)" $(if $(FORCE),--force)
 

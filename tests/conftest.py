@@ -54,3 +54,17 @@ def handbook_server(built_handbook):
     url, shutdown = serve(built_handbook)
     yield url
     shutdown()
+
+
+#: Fixtures that make a test slow: a real build of the whole handbook, or Chromium.
+_SLOW_FIXTURES = {"built_handbook", "handbook_server", "browser"}
+
+
+def pytest_collection_modifyitems(config, items) -> None:
+    """Mark browser and whole-handbook tests, so ``make test-fast`` can leave them out."""
+    for item in items:
+        used = set(getattr(item, "fixturenames", ()))
+        if "browser" in used:
+            item.add_marker(pytest.mark.browser)
+        if used & _SLOW_FIXTURES:
+            item.add_marker(pytest.mark.slow)

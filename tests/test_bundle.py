@@ -10,6 +10,9 @@ import zipfile
 import pytest
 from conftest import REPO
 
+#: Builds whole handbooks (releases, bundles, twice for reproducibility): not in make test-fast.
+pytestmark = pytest.mark.slow
+
 
 def make_bundle(out):
     proc = subprocess.run(

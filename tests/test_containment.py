@@ -216,6 +216,7 @@ def test_checker_refuses_exactly_the_paths_that_leave_the_handbook(site: Path, p
     assert (path_problem("protocols/BST-SURG-01.md", path, allowed, site) is not None) == leaves
 
 
+@pytest.mark.slow
 @settings(max_examples=4, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(paths=st.lists(_PATHS, min_size=8, max_size=8), fragments=st.lists(_HTML, min_size=8, max_size=8))
 def test_generated_pages_leak_nothing_into_the_site(site: Path, paths: list[str], fragments: list[str]):

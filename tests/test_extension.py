@@ -104,6 +104,18 @@ def test_unknown_protocol_id_is_a_located_warning(make_app, src):
     ]
 
 
+def test_each_broken_reference_is_one_warning_with_its_hint(make_app, src):
+    page = src / "protocols" / "BST-MET-01.md"
+    broken = "See {term}`Mirells score`, {doc}`/handbook/revew`, {ref}`nolabel` and [x](BST-SURG-01.md#procedur)."
+    page.write_text(page.read_text().replace("Text.\n\n## Procedure", broken + "\n\n## Procedure", 1))
+    app = build(make_app, src)
+    line = page.read_text().split("\n").index(broken) + 1
+    found = warnings(app).strip().splitlines()
+    assert sorted(w.split(" WARNING: ")[1].split(" ", 1)[0] for w in found) == ["P302", "P303", "P304", "P305"]
+    assert all(w.startswith(f"{page}:{line}: WARNING: ") for w in found)
+    assert any('P305 no page "handbook/revew"; did you mean "handbook/review"?' in w for w in found)
+
+
 def test_parallel_build_equals_serial_build(make_app, src, tmp_path):
     serial = build(make_app, src, builddir=tmp_path / "serial")
     parallel = build(make_app, src, builddir=tmp_path / "parallel", parallel=2)

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import pytest
 from conftest import REPO, sphinx_build
+
+#: Builds whole handbooks (releases, bundles, twice for reproducibility): not in make test-fast.
+pytestmark = pytest.mark.slow
 
 EPOCH = "1795651200"  # 2026-11-26 00:00 UTC
 

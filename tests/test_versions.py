@@ -13,6 +13,9 @@ import pytest
 from conftest import REPO
 from protokit.releases import in_force, release_data
 
+#: Builds whole handbooks (releases, bundles, twice for reproducibility): not in make test-fast.
+pytestmark = pytest.mark.slow
+
 TAGS = (("v2026.1", "2026-01-15T09:00:00+00:00"), ("v2026.2", "2026-02-20T09:00:00+00:00"))
 V1 = {"version": '"1.0"', "text": "Reconstruction by endoprosthesis is the default.", "effective": "2026-01-12"}
 V2 = {"version": '"1.1"', "text": "Reconstruction by endoprosthesis or allograft, decided at the MDT.", "effective": "2026-03-01"}

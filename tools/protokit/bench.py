@@ -20,6 +20,7 @@ import sys
 import time
 from pathlib import Path
 
+from .build import progress as _progress
 from .build import strict_build
 from .check import project_schema
 from .settings import REPO_ROOT
@@ -157,7 +158,7 @@ def checker(src: Path, *extra: str) -> list[str]:
 
 
 def progress(message: str) -> None:
-    print(f"[bench] {message}", flush=True)
+    _progress("bench", message)
 
 
 def measure(n: int, runs: int) -> dict:

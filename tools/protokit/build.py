@@ -21,3 +21,8 @@ def doctree_dir(out: Path) -> Path:
 def strict_build(src: Path, out: Path, *extra: str, builder: str = "html") -> list[str]:
     """The argument list of a strict ``sphinx-build`` of ``src`` into ``out``."""
     return [sys.executable, "-m", "sphinx", "-b", builder, *STRICT, "-d", str(doctree_dir(out)), *extra, str(src), str(out)]
+
+
+def progress(tool: str, message: str) -> None:
+    """One progress line of a long-running tool: ``[tool] message``, flushed at once."""
+    print(f"[{tool}] {message}", flush=True)

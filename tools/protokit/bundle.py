@@ -24,6 +24,7 @@ import zipfile
 from pathlib import Path
 
 from .browser import CHROMIUM, FLAGS, serve
+from .build import progress as _progress
 from .build import strict_build
 from .releases import current_release
 from .settings import MERMAID_CONFIG, REPO_ROOT
@@ -44,7 +45,7 @@ RENDER_JS = """async ([config, items]) => {
 
 
 def progress(message: str) -> None:
-    print(f"[bundle] {message}", flush=True)
+    _progress("bundle", message)
 
 
 def source_date_epoch(repo: Path) -> str:

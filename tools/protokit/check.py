@@ -7,7 +7,7 @@ import hashlib
 import os
 import pickle
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 
@@ -18,10 +18,12 @@ from .model import Document
 from .parse import parse_bytes, unreadable
 from .redirects import load_redirects
 from .releases import protocols_at
-from .rules import Rule, all_rules
+from .rules import REGISTRY, Rule, all_rules
 from .rules.diagrams import diagram_path
 from .schema import Schema, default_schema, load_schema
 from .settings import DIAGRAM_DIR, PAGE_DIRS, SCHEMA_FILE
+from .suppress import find_suppressions
+from .suppress import problems as suppression_problems
 
 #: The parse modules; a change to any of them invalidates the document cache.
 _PARSE_MODULES = ("parse.py", "model.py", "frontmatter.py", "settings.py")
@@ -184,7 +186,7 @@ def run_rules(ctx: Context, rules: list[Rule], only: set[str] | None = None) -> 
         only = widen(ctx, only)
     for r in rules:
         if r.scope == "project":
-            for path, line, col, message in r.func(ctx):
+            for path, line, col, message in r.on_project(ctx):
                 findings.append(r.finding(path, line, col, message, ctx.release))
             continue
         for doc in ctx.index.docs.values():
@@ -192,9 +194,9 @@ def run_rules(ctx: Context, rules: list[Rule], only: set[str] | None = None) -> 
                 continue
             if r.scope == "protocol" and not doc.is_protocol:
                 continue
-            for item in r.func(doc, ctx):
-                path, (line, col, message) = (item[0], item[1:]) if len(item) == 4 else (doc.path, item)
+            for path, line, col, message in r.on_document(doc, ctx):
                 findings.append(r.finding(path, line, col, message, ctx.release))
+    findings = apply_suppressions(ctx, rules, findings)
     if only is not None:  # project rules see everything; report only what was asked
         findings = [f for f in findings if f.path in only or f.path == DIAGRAM_DIR]
     return sorted(set(findings))
@@ -210,6 +212,47 @@ def widen(ctx: Context, only: set[str]) -> set[str]:
         elif files & only:
             wider.add(doc.path)
     return wider
+
+
+def _comment_col(line: str) -> int:
+    """The column of the ``<!--`` that opens the suppression comment on a line."""
+    return line.rfind("<!--", 0, max(line.find("protokit:"), 0)) + 1 or 1
+
+
+def apply_suppressions(ctx: Context, rules: list[Rule], findings: list[Finding]) -> list[Finding]:
+    """Drop findings silenced by a well-formed comment; report bad (P010) and unused (P011) comments."""
+    comments = []
+    for d in ctx.index.docs.values():
+        found = [s for h in d.html for s in find_suppressions(d.path, h.text, h.line)]
+        if found:  # point at the comment in its source line (an inline fragment starts mid-line)
+            lines = d.text.split("\n")
+            found = [replace(s, col=_comment_col(lines[s.line - 1])) for s in found]
+        comments += found
+    for path in sorted(ctx.index.diagram_files):
+        comments += find_suppressions(path, ctx.diagram_text(path) or "", diagram=True)
+    if not comments:
+        return findings
+    known, ran = set(REGISTRY), {r.code for r in rules}
+    allowed = ctx.schema.suppressible
+    valid = [s for s in comments if not suppression_problems(s, known, allowed)]
+    kept, used = [], set()
+    for f in findings:
+        hit = next((s for s in valid if s.covers(f.path, f.line, f.code)), None)
+        if hit is None:
+            kept.append(f)
+        else:
+            used.add(hit)
+    for s in comments:
+        for problem in suppression_problems(s, known, allowed) if "P010" in ran else ():
+            kept.append(REGISTRY["P010"].finding(s.path, s.line, s.col, f"suppression {problem}", ctx.release))
+        if s in valid and s not in used and "P011" in ran and set(s.codes) <= ran:
+            codes = ", ".join(s.codes)
+            kept.append(
+                REGISTRY["P011"].finding(
+                    s.path, s.line, s.col, f"suppression ignore[{codes}] silences nothing here; delete it", ctx.release
+                )
+            )
+    return kept
 
 
 def check_tree(

@@ -51,7 +51,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--since", metavar="TAG", help="fail protocols changed since this release without a version bump and history entry"
     )
-    p.add_argument("--no-cache", action="store_true", help="do not read or write .cache/protokit")
+    p.add_argument(
+        "--no-cache",
+        action="store_true",
+        help="do not read or write the cache of parsed pages (diagram verdicts stay cached: they depend only on the diagram text and the mermaid version)",
+    )
     p.add_argument("--exit-zero", action="store_true", help="exit 0 even when errors are found (never hides exit code 2)")
     p.add_argument("--list-rules", action="store_true", help="print every rule's code, name and summary, then exit")
     p.add_argument("--version", action="version", version=f"protokit {__version__}")

@@ -20,7 +20,18 @@ from .settings import REPO_ROOT
 
 SCRIPT = Path(__file__).with_name("mermaid_check.mjs")
 #: Bump when the validator changes, so old cached verdicts are dropped.
-CACHE_VERSION = "mermaid-11.17.2-2"
+VALIDATOR_VERSION = "2"  # 2: flowchart graphs (nodes, edges, positions)
+
+
+def _mermaid_version() -> str:
+    """The installed mermaid's version (package.json), so an upgrade drops stale verdicts."""
+    try:
+        return json.loads((REPO_ROOT / "node_modules" / "mermaid" / "package.json").read_text(encoding="utf-8"))["version"]
+    except (OSError, ValueError, KeyError):
+        return "unknown"
+
+
+CACHE_VERSION = f"mermaid-{_mermaid_version()}-{VALIDATOR_VERSION}"
 
 
 @dataclass(frozen=True)

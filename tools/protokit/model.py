@@ -6,8 +6,17 @@ extension share them (and Sphinx can pickle them in its environment).
 
 from __future__ import annotations
 
+import datetime as dt
+import re
 from dataclasses import dataclass, field
 from typing import Any
+
+from .dates import as_date
+
+#: The protocol statuses the code acts on (the schema lists the vocabulary).
+DRAFT, APPROVED, RETIRED = "draft", "approved", "retired"
+
+_EXPLICIT = re.compile(r"^(?P<text>.*?)\s*<(?P<target>[^<>]+)>$", re.S)
 
 
 @dataclass(frozen=True)
@@ -40,6 +49,13 @@ class Ref:
     target: str
     line: int
     col: int
+
+    @property
+    def target_id(self) -> str:
+        """What a role points at: ``text <target>`` -> ``target``; a leading ``~``/``!`` dropped."""
+        match = _EXPLICIT.match(self.target.strip())
+        target = match.group("target") if match else self.target.strip()
+        return target.lstrip("~!")
 
 
 @dataclass(frozen=True)
@@ -114,6 +130,36 @@ class Document:
         """True for a protocol page (``protocols/*.md`` except the index)."""
         parts = self.path.split("/")
         return len(parts) == 2 and parts[0] == "protocols" and parts[1] != "index.md"
+
+    def get(self, key: str) -> Any:
+        """A front-matter value (None when absent or when the front matter is unreadable)."""
+        return (self.meta or {}).get(key)
+
+    def date(self, key: str) -> dt.date | None:
+        """A front-matter date (``YYYY-MM-DD``), or None when absent or not a date."""
+        return as_date(self.get(key))
+
+    @property
+    def status(self) -> str | None:
+        value = self.get("status")
+        return value if isinstance(value, str) else None
+
+    def is_overdue(self, on: dt.date) -> bool:
+        """True when the review date has passed on ``on`` (retired protocols are never overdue)."""
+        due = self.date("review_due")
+        return bool(due and due < on and self.status != RETIRED)
+
+    def protocol_references(self) -> set[str]:
+        """The protocols this page refers to: ``{protocol}`` roles and ``related`` (its "Referenced by" links)."""
+        related = self.get("related")
+        return {r.target_id for r in self.refs if r.kind == "protocol"} | (
+            {v for v in related if isinstance(v, str)} if isinstance(related, list) else set()
+        )
+
+    def protocols_shown(self) -> set[str]:
+        """Every protocol whose title or status this page shows: its references and its successor."""
+        successor = self.get("superseded_by")
+        return self.protocol_references() | ({successor} if isinstance(successor, str) else set())
 
     def field_line(self, key: str) -> int:
         """Return the line of a front-matter key (or of the front matter)."""

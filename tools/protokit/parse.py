@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Any
 
 from markdown_it.token import Token
 from myst_parser.slugs import github_slugify, unique_slug
@@ -260,7 +261,8 @@ def parse_text(path: str, text: str, defects: list[Defect] | None = None) -> Doc
         col.walk(markdown_parser().parse(text), 0, 0)
     except RecursionError:
         defects.append(Defect("too-deep", 1, 1, "the page"))
-    meta, meta_lines = None, {}
+    meta: Any = None
+    meta_lines: dict[str, int] = {}
     tok = col.meta_token
     if tok is None:
         defects.append(Defect("no-front-matter", 1, 1, ""))

@@ -37,7 +37,7 @@ def load_redirects(root: Path) -> tuple[dict[str, tuple[str, int]], list[tuple[i
         return {}, []
     if not isinstance(table, dict):
         return {}, [(1, "'redirects' must map old pages to new pages")]
-    lines = {}
+    lines: dict[str, int] = {}
     for n, raw in enumerate(text.split("\n"), start=1):
         key = raw.strip().split(":", 1)[0].strip().strip("'\"")
         lines.setdefault(key, n)
@@ -62,11 +62,16 @@ def load_redirects(root: Path) -> tuple[dict[str, tuple[str, int]], list[tuple[i
 
 
 REDIRECT_PAGE = """<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><title>Moved</title>
+<html lang="en"><head><meta charset="utf-8"><title>{title}</title>
 <meta http-equiv="refresh" content="0; url={url}">
 <link rel="canonical" href="{url}">
-</head><body><p>This page has moved to <a href="{url}">{url}</a>.</p></body></html>
+</head><body><p>{what} <a href="{url}">{url}</a>.</p></body></html>
 """
+
+
+def redirect_page(url: str, title: str = "Moved", what: str = "This page has moved to") -> str:
+    """The one redirect page: moved pages (redirect map) and id permalinks."""
+    return REDIRECT_PAGE.format(url=url, title=title, what=what)
 
 
 def relative_url(old: str, new: str) -> str:

@@ -89,6 +89,7 @@ class Schema:
     allowed: Allowed = field(default_factory=lambda: Allowed())
     review_horizon_years: int = 5
     limits: dict[str, int] = field(default_factory=lambda: dict(DEFAULT_LIMITS))
+    suppressible: tuple[str, ...] = ("P1", "P2", "P3", "P4", "P503", "P6")
 
     def required_sections(self, protocol_type: str) -> tuple[str, ...]:
         """Return the level-2 headings a protocol of this type needs, in order."""
@@ -100,7 +101,7 @@ class Schema:
 
 
 def _has_repeat_or_branch(items) -> bool:
-    from re import _constants as c  # the compiler's own opcodes
+    from re import _constants as c  # type: ignore[attr-defined]  # the compiler's own opcodes
 
     for op, arg in items:
         if op in (c.MAX_REPEAT, c.MIN_REPEAT, c.POSSESSIVE_REPEAT, c.BRANCH):
@@ -111,7 +112,7 @@ def _has_repeat_or_branch(items) -> bool:
 
 
 def _walk_repeats(items) -> str | None:
-    from re import _constants as c
+    from re import _constants as c  # type: ignore[attr-defined]
 
     for op, arg in items:
         if op in (c.MAX_REPEAT, c.MIN_REPEAT) and arg[1] > 1 and _has_repeat_or_branch(arg[2]):
@@ -132,7 +133,7 @@ def safe_pattern(key: str, pattern: str) -> re.Pattern[str]:
     ``(a+)+`` or ``(a|aa)*`` take exponential time on a near-miss: one such
     pattern in the schema would hang every check and build.
     """
-    from re import _parser
+    from re import _parser  # type: ignore[attr-defined]
 
     if not isinstance(pattern, str) or len(pattern) > 500:
         raise SchemaError(f"{SCHEMA_FILE}: {key} must be a pattern of at most 500 characters")
@@ -174,6 +175,7 @@ def parse_schema(data: dict) -> Schema:
             allowed=_allowed(data.get("allowed") or {}),
             review_horizon_years=int(data.get("review_horizon_years", 5)),
             limits=DEFAULT_LIMITS | {k: int(v) for k, v in (data.get("limits") or {}).items()},
+            suppressible=tuple(str(c) for c in data.get("suppressible") or ("P1", "P2", "P3", "P4", "P503", "P6")),
         )
     except KeyError as exc:
         raise SchemaError(f"{SCHEMA_FILE}: the schema has no {exc.args[0]!r} entry; restore it from Git") from exc

@@ -20,6 +20,7 @@ import sys
 import tarfile
 from pathlib import Path
 
+from .build import progress as _progress
 from .build import strict_build
 from .releases import BASE_URL_ENV, DATA_ENV, RELEASE_ENV, GitError, list_tags, release_data
 from .settings import REPO_ROOT
@@ -36,7 +37,7 @@ INDEX = """<!DOCTYPE html>
 
 
 def progress(message: str) -> None:
-    print(f"[versions] {message}", flush=True)
+    _progress("versions", message)
 
 
 def export(repo: Path, tag: str, dest: Path) -> None:
@@ -97,7 +98,7 @@ def write_archive_csp(out: Path, tags: list) -> None:
     """One policy for the whole archive: the union of every release's inline-script hashes."""
     import re
 
-    from .sphinxext.csp import HEADER_FILE, POLICY
+    from .hosting import HEADER_FILE, POLICY
 
     hashes: set[str] = set()
     for tag in tags:

@@ -17,8 +17,29 @@ import importlib
 import inspect
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Protocol, cast
 
 from ..findings import Finding
+
+if TYPE_CHECKING:  # types only: the engine imports the rules, never the reverse at run time
+    from ..check import Context
+    from ..model import Document
+
+
+#: What a document rule yields: a place in the page, or a place in another file of it.
+Located = tuple[int, int, str] | tuple[str, int, int, str]
+
+
+class DocumentRule(Protocol):
+    """A rule over one page: yields ``(line, col, message)`` or ``(path, line, col, message)``."""
+
+    def __call__(self, doc: Document, ctx: Context) -> Iterator[Located]: ...
+
+
+class ProjectRule(Protocol):
+    """A rule over the whole handbook: yields ``(path, line, col, message)``."""
+
+    def __call__(self, ctx: Context) -> Iterator[tuple[str, int, int, str]]: ...
 
 
 @dataclass(frozen=True)
@@ -29,15 +50,24 @@ class Rule:
     name: str
     severity: str  # "error" or "warning"
     scope: str  # "document", "protocol" (protocol pages only) or "project"
-    func: Callable
+    func: Callable[..., Iterator[tuple]]
+
+    def on_document(self, doc: Document, ctx: Context) -> Iterator[tuple[str, int, int, str]]:
+        """Run a document or protocol rule on one page; each finding says its file."""
+        for item in cast("DocumentRule", self.func)(doc, ctx):
+            yield item if len(item) == 4 else (doc.path, *item)
+
+    def on_project(self, ctx: Context) -> Iterator[tuple[str, int, int, str]]:
+        """Run a project rule over the whole handbook."""
+        return cast("ProjectRule", self.func)(ctx)
 
     @property
     def summary(self) -> str:
-        return inspect.getdoc(self.func).split("\n", 1)[0]
+        return (inspect.getdoc(self.func) or "").split("\n", 1)[0]
 
     @property
     def details(self) -> str:
-        parts = inspect.getdoc(self.func).split("\n", 1)
+        parts = (inspect.getdoc(self.func) or "").split("\n", 1)
         return parts[1].strip() if len(parts) > 1 else ""
 
     def finding(self, path: str, line: int, col: int, message: str, release: bool) -> Finding:
@@ -57,7 +87,7 @@ _MODULES = ("files", "metadata", "sections", "references", "diagrams", "flowchar
 def rule(code: str, name: str, *, severity: str = "error", scope: str = "protocol"):
     """Register the decorated function as a rule."""
 
-    def register(func: Callable) -> Callable:
+    def register(func: Callable[..., Iterator[tuple]]) -> Callable[..., Iterator[tuple]]:
         if code in REGISTRY:
             raise RuntimeError(f"rule code {code} registered twice")
         if not inspect.getdoc(func):

@@ -98,3 +98,26 @@ def too_deep(doc, ctx):
     """
     for d in iter_defects(doc, "too-deep"):
         yield d.line, d.col, f'nesting is too deep at "{d.detail}"; flatten the structure'
+
+
+@rule("P010", "bad-suppression", scope="document")
+def bad_suppression(doc, ctx):
+    """An inline suppression comment names no rule, a rule that cannot be silenced, or gives no reason.
+
+    Bad: ``<!-- protokit: ignore[P503] -->`` (no reason), ``ignore[P501]`` (safety rules cannot be silenced).
+
+    Good: ``<!-- protokit: ignore[P503] trial registration number, not an NHS number -->`` on the line
+    of the finding or the line above it. The engine reports these; this entry documents them.
+    """
+    return iter(())
+
+
+@rule("P011", "unused-suppression", scope="document")
+def unused_suppression(doc, ctx):
+    """An inline suppression comment silences nothing (the finding was fixed or moved).
+
+    Bad: ``<!-- protokit: ignore[P503] ... -->`` left above a line that no longer triggers P503.
+
+    Good: delete the comment once the finding is gone. The engine reports these; this entry documents them.
+    """
+    return iter(())

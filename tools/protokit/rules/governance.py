@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from ..dates import as_date
+from ..model import RETIRED
 from . import rule
 
 
@@ -27,7 +28,7 @@ def bad_successor(doc, ctx):
         yield line, 1, f'"superseded_by" names {successor}, which does not exist; name an existing protocol or use retired_reason'
         return
     seen, current = {doc.pid}, successor
-    while current in ctx.index.protocols and ctx.index.status_of(current) == "retired":
+    while current in ctx.index.protocols and ctx.index.status_of(current) == RETIRED:
         if current in seen:
             yield (
                 line,

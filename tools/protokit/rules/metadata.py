@@ -2,23 +2,15 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from collections import defaultdict
 
+from ..dates import as_date
+from ..model import RETIRED
 from ..suggest import did_you_mean, one_of
 from . import iter_defects, rule
 
 #: The MyST per-page settings key; allowed, and checked by P502.
 MYST_KEY = "myst"
-
-
-def _as_date(value) -> dt.date | None:
-    if isinstance(value, str):
-        try:
-            return dt.date.fromisoformat(value) if len(value) == 10 else None
-        except ValueError:
-            return None
-    return None
 
 
 @rule("P101", "no-front-matter")
@@ -159,7 +151,7 @@ def bad_date(doc, ctx):
     for f in ctx.schema.fields.values():
         if f.kind == "date" and f.name in (doc.meta or {}):
             value = doc.meta[f.name]
-            if _as_date(value) is None:
+            if as_date(value) is None:
                 shown = "is empty" if value is None else f'value "{value}" is not a date'
                 yield doc.field_line(f.name), 1, f'"{f.name}" {shown}; write it as YYYY-MM-DD, e.g. 2027-11-30'
 
@@ -265,7 +257,7 @@ def retired_successor(doc, ctx):
     """
     meta = doc.meta or {}
     needed = ctx.schema.retired_requires_one_of
-    if meta.get("status") == "retired" and not any(meta.get(k) for k in needed):
+    if meta.get("status") == RETIRED and not any(meta.get(k) for k in needed):
         yield doc.field_line("status"), 1, f"a retired protocol needs {' or '.join(needed)} so readers know where to go"
 
 
@@ -277,8 +269,8 @@ def review_overdue(doc, ctx):
 
     Good: review the protocol, then set the next ``review_due`` and add a ``history`` entry.
     """
-    due = _as_date((doc.meta or {}).get("review_due"))
-    if due and due < ctx.today and (doc.meta or {}).get("status") != "retired":
+    due = doc.date("review_due")
+    if due and doc.is_overdue(ctx.today):
         yield (
             doc.field_line("review_due"),
             1,
@@ -329,7 +321,7 @@ def bad_history(doc, ctx):
     for n, entry in enumerate(history, start=1):
         if not isinstance(entry, dict) or set(entry) != {"version", "date", "summary"}:
             yield line, 1, f"history entry {n} must have exactly version, date and summary"
-        elif _as_date(entry["date"]) is None or not isinstance(entry["version"], str):
+        elif as_date(entry["date"]) is None or not isinstance(entry["version"], str):
             yield line, 1, f'history entry {n}: date must be YYYY-MM-DD and version quoted text, e.g. "1.0"'
     first = history[0]
     version = (doc.meta or {}).get("version")

@@ -5,18 +5,12 @@ from __future__ import annotations
 import re
 
 from ..index import resolve_path
+from ..model import RETIRED
 from ..suggest import did_you_mean
 from . import rule
 
 _EXPLICIT = re.compile(r"^(?P<text>.*?)\s*<(?P<target>[^<>]+)>$", re.S)
 _EXTERNAL = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")
-
-
-def role_target(raw: str) -> str:
-    """The target of a role: ``text <target>`` -> ``target``; a leading ``~``/``!`` dropped."""
-    match = _EXPLICIT.match(raw.strip())
-    target = match.group("target") if match else raw.strip()
-    return target.lstrip("~!")
 
 
 def _roles(doc, *names):
@@ -32,7 +26,7 @@ def unknown_protocol(doc, ctx):
     Good: ``{protocol}`BST-SURG-01``` (or ``{protocol}`limb salvage <BST-SURG-01>```).
     """
     for ref in _roles(doc, "protocol"):
-        target = role_target(ref.target)
+        target = ref.target_id
         if target not in ctx.index.protocols:
             yield ref.line, ref.col, f'unknown protocol id "{target}"{did_you_mean(target, ctx.index.protocols)}'
 
@@ -80,7 +74,7 @@ def unknown_label(doc, ctx):
     Good: ``{ref}`mirels-score``` with ``(mirels-score)=`` above the target heading.
     """
     for ref in _roles(doc, "ref", "numref"):
-        target = role_target(ref.target).lower()
+        target = ref.target_id.lower()
         if target not in ctx.index.labels:
             hint = did_you_mean(target, ctx.index.labels) or f'; define it with "({target})=" above a heading'
             yield ref.line, ref.col, f'unknown label "{target}"{hint}'
@@ -95,7 +89,7 @@ def unknown_term(doc, ctx):
     Good: ``{term}`Mirels score```, or add the term to ``handbook/glossary.md``.
     """
     for ref in _roles(doc, "term"):
-        target = role_target(ref.target)
+        target = ref.target_id
         if target.lower() not in ctx.index.terms:
             hint = did_you_mean(target, ctx.index.terms.values()) or "; add it to handbook/glossary.md or fix the spelling"
             yield ref.line, ref.col, f'"{target}" is not in the glossary{hint}'
@@ -111,7 +105,7 @@ def unknown_doc(doc, ctx):
     """
     docnames = ctx.index.docnames
     for ref in _roles(doc, "doc"):
-        target = resolve_path(doc.path, role_target(ref.target))
+        target = resolve_path(doc.path, ref.target_id)
         if target not in docnames:
             yield ref.line, ref.col, f'no page "{target}"{did_you_mean(target, docnames)}'
 
@@ -140,13 +134,13 @@ def retired_reference(doc, ctx):
 
     Good: refer to its successor (the retired page names it).
     """
-    refs = [(r.line, r.col, role_target(r.target)) for r in _roles(doc, "protocol")]
+    refs = [(r.line, r.col, r.target_id) for r in _roles(doc, "protocol")]
     related = (doc.meta or {}).get("related") if doc.is_protocol else None
     refs += [(doc.field_line("related"), 1, p) for p in related if isinstance(p, str)] if isinstance(related, list) else []
-    if (doc.meta or {}).get("status") == "retired":
+    if doc.status == RETIRED:
         return
     for line, col, pid in refs:
-        if ctx.index.status_of(pid) == "retired":
+        if ctx.index.status_of(pid) == RETIRED:
             succ = (ctx.index.protocols[pid].meta or {}).get("superseded_by")
             instead = f'; refer to "{succ}" instead' if isinstance(succ, str) else ""
             yield line, col, f'"{pid}" is retired{instead}'

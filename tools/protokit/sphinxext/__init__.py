@@ -13,7 +13,7 @@ from ..check import DocumentCache
 from ..index import resolve_path
 from ..parse import parse_file
 from .assets import copy_scripts, on_build_finished, setup_static
-from .checks import check_consistency
+from .checks import OneWarningPerReference, check_consistency
 from .csp import on_build_finished as scan_scripts
 from .csp import replace_pagename_script
 from .domain import DOMAIN, ProtocolDomain
@@ -98,6 +98,7 @@ def setup(app):
     app.connect("doctree-read", on_doctree_read)
     app.connect("env-updated", on_env_updated)
     app.connect("env-check-consistency", check_consistency)
+    app.add_post_transform(OneWarningPerReference)
     app.connect("doctree-resolved", resolve_placeholders)
     app.connect("build-finished", on_build_finished)
     app.connect("build-finished", write_data_script)

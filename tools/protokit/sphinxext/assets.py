@@ -7,7 +7,7 @@ from pathlib import Path
 
 from sphinx.util import logging
 
-from ..redirects import REDIRECT_PAGE, load_redirects, relative_url
+from ..redirects import load_redirects, redirect_page, relative_url
 from ..settings import REPO_ROOT
 from .domain import DOMAIN
 from .flowchart import copy_panzoom
@@ -43,15 +43,6 @@ def copy_mermaid(outdir: Path) -> bool:
     return True
 
 
-REDIRECT = """<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8">
-<title>{pid}</title>
-<meta http-equiv="refresh" content="0; url={url}">
-<link rel="canonical" href="{url}">
-</head><body><p>{pid} is at <a href="{url}">{url}</a>.</p></body></html>
-"""
-
-
 def inside(path: Path, folder: Path) -> bool:
     """True when ``path`` (resolved) is inside ``folder``: the build writes nowhere else."""
     return path.resolve().is_relative_to(folder.resolve())
@@ -65,7 +56,7 @@ def write_permalinks(outdir: Path, protocols: dict) -> None:
         page = folder / f"{pid}.html"
         if not inside(page, folder):  # an id that is not an id (P110 reports it): write nothing
             continue
-        text = REDIRECT.format(pid=pid, url=f"../{docname}.html")
+        text = redirect_page(f"../{docname}.html", title=pid, what=f"{pid} is at")
         if not page.is_file() or page.read_text(encoding="utf-8") != text:
             page.write_text(text, encoding="utf-8")
 
@@ -106,7 +97,7 @@ def write_redirects(app, outdir: Path) -> None:
         if not inside(page, outdir):  # load_redirects refuses such names; never write outside anyway
             continue
         page.parent.mkdir(parents=True, exist_ok=True)
-        page.write_text(REDIRECT_PAGE.format(url=relative_url(old, new)), encoding="utf-8")
+        page.write_text(redirect_page(relative_url(old, new)), encoding="utf-8")
 
 
 def setup_static(app, config) -> None:

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from sphinx import addnodes
+from sphinx.transforms.post_transforms import SphinxPostTransform
 from sphinx.util import logging
 
 from ..check import discover, make_context, run_rules
@@ -20,6 +22,32 @@ from .domain import DOMAIN
 from .flowchart import diagram_key
 
 logger = logging.getLogger(__name__)
+
+
+#: The rules that report a broken {term}, {doc}, {ref} or Markdown link (with a did-you-mean).
+REFERENCE_RULES = frozenset({"P302", "P303", "P304", "P305"})
+#: Where this build's reference rules reported something: (docname, line), per environment.
+REPORTED_REFERENCES: dict[int, set[tuple[str, int]]] = {}
+#: Sphinx's and MyST's own reference kinds that those rules cover.
+_COVERED = {("std", "term"), ("std", "doc"), ("std", "ref"), ("doc", "myst"), (None, "myst"), ("", "myst")}
+
+
+class OneWarningPerReference(SphinxPostTransform):
+    """Keep Sphinx's and MyST's own "not found" quiet where a P30x rule already said it, with its hint.
+
+    Runs before both resolvers, and only on a reference whose line a rule
+    reported: anything the rules did not catch still gets Sphinx's or MyST's
+    own warning, so nothing is lost.
+    """
+
+    default_priority = 5  # Sphinx's ReferencesResolver is 10, MyST's resolver 9
+
+    def run(self, **kwargs) -> None:
+        reported = REPORTED_REFERENCES.get(id(self.env), set())
+        for node in list(self.document.findall(addnodes.pending_xref)):
+            covered = (node.get("refdomain"), node.get("reftype")) in _COVERED
+            if covered and (node.get("refdoc", self.env.docname), node.line) in reported:
+                node.replace_self(node[0].deepcopy() if node.children else [])
 
 
 def _location(env, path: str, line: int):
@@ -51,7 +79,10 @@ def check_consistency(app, env) -> None:
     ctx = make_context(root, docs, diagram_files, release=app.config.protocol_release_mode)
     ctx.validate_diagrams(docs)
     keep_graphs(app, ctx, docs)
+    reported = REPORTED_REFERENCES[id(env)] = set()
     for f in run_rules(ctx, all_rules()):
+        if f.code in REFERENCE_RULES and f.path.endswith(".md"):
+            reported.add((f.path[:-3], f.line))
         message = visible(f"{f.code} {f.message}")
         location = _location(env, f.path, f.line)
         if f.severity == "error":

@@ -19,20 +19,14 @@ from pathlib import Path
 
 from sphinx.util import logging
 
+from ..hosting import HEADER_FILE, POLICY
+
 logger = logging.getLogger(__name__)
 
 PAGENAME_PREFIX = "DOCUMENTATION_OPTIONS.pagename = "
-HEADER_FILE = "csp-header.conf"
 _SCRIPT = re.compile(r"<script\b([^>]*)>(.*?)</script>", re.S | re.I)
 _SRC = re.compile(r"""\bsrc=["']([^"']+)["']""", re.I)
 _ARTICLE = re.compile(r'<article class="bd-article">(.*?)</article>', re.S)
-
-POLICY = (
-    "default-src 'self'; script-src 'self' {hashes}; "
-    # mermaid writes inline styles into each diagram: the one allowance.
-    "style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self'; connect-src 'self'; "
-    "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'self'"
-)
 
 
 def replace_pagename_script(app, pagename, templatename, context, doctree) -> None:

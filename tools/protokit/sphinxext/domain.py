@@ -49,7 +49,7 @@ class ProtocolDomain(Domain):
     label = "Protocol"
     object_types = {"protocol": ObjType("protocol", "protocol")}
     roles = {"protocol": ProtocolRole(innernodeclass=nodes.inline)}
-    initial_data: dict[str, Any] = {"docs": {}, "aggregates": {}}
+    initial_data = {"docs": {}, "aggregates": {}}
     data_version = 1
 
     @property

@@ -84,7 +84,7 @@ def on_source_read(app, docname: str, source: list[str]) -> None:
         return
     ctx = Context(root, project_schema(root), Index.build([doc]), today())
     for r in _gate_rules():
-        if next(iter(r.func(doc, ctx)), None) is not None:
+        if next(iter(r.on_document(doc, ctx)), None) is not None:
             source[0] = REFUSED
             return
 

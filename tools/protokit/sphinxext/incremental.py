@@ -9,26 +9,16 @@ with the previous build's and hand Sphinx the pages to rewrite.
 from __future__ import annotations
 
 from ..check import today
-from ..rules.references import role_target
 from .domain import DOMAIN
 
 SNAPSHOT = "protokit_snapshot"
-
-
-def _references(doc) -> set[str]:
-    refs = {role_target(r.target) for r in doc.refs if r.kind == "protocol"}
-    meta = doc.meta or {}
-    for key in ("related", "superseded_by"):
-        value = meta.get(key)
-        refs |= {v for v in (value if isinstance(value, list) else [value]) if isinstance(v, str)}
-    return refs
 
 
 def snapshot(domain) -> dict:
     """What other pages show about each protocol, and who references whom."""
     signatures, refs = {}, {}
     for docname, doc in domain.docs.items():
-        refs[docname] = _references(doc)
+        refs[docname] = doc.protocols_shown()
         if doc.is_protocol and doc.pid:
             signatures[doc.pid] = (docname, doc.title, repr(sorted((doc.meta or {}).items(), key=str)))
     backlinks: dict[str, set[str]] = {}

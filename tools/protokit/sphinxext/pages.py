@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from typing import cast
 
 from docutils import nodes
 from sphinx.util.docutils import SphinxDirective
@@ -16,7 +17,7 @@ from sphinx.util.nodes import make_refnode
 from ..check import today as build_today
 from ..model import Document
 from ..schema import Schema
-from .domain import DOMAIN, link_text
+from .domain import DOMAIN, ProtocolDomain, link_text
 from .render import _text, protocol_placeholder, status_badge
 from .tables import joined, table
 
@@ -30,7 +31,7 @@ class AggregateDirective(SphinxDirective):
     has_content = False
 
     def run(self) -> list[nodes.Node]:
-        aggregates = self.env.domains[DOMAIN].aggregates
+        aggregates = cast(ProtocolDomain, self.env.domains[DOMAIN]).aggregates
         aggregates.setdefault(self.env.docname, [])
         if self.kind not in aggregates[self.env.docname]:
             aggregates[self.env.docname].append(self.kind)
@@ -128,10 +129,10 @@ class Renderer:
             elif due and (due - today).days <= DUE_SOON_DAYS:
                 soon.append((self.link(pid), _text(meta.get("review_due")), _text(meta.get("owner"))))
         out: list[nodes.Node] = [nodes.paragraph("", f"As of {today.isoformat()} (the date of this build).")]
-        for title, rows in ((f"Overdue ({len(overdue)})", overdue), (f"Due within {DUE_SOON_DAYS} days ({len(soon)})", soon)):
+        for title, listed in ((f"Overdue ({len(overdue)})", overdue), (f"Due within {DUE_SOON_DAYS} days ({len(soon)})", soon)):
             out.append(nodes.rubric(title, title))
-            out.append(table(["Protocol", "Review due", "Owner"], rows) if rows else nodes.paragraph("", "None."))
+            out.append(table(["Protocol", "Review due", "Owner"], listed) if listed else nodes.paragraph("", "None."))
         out.append(nodes.rubric("By owner", "By owner"))
-        rows = [(owner, joined([self.link(p, p) for p in pids], " ")) for owner, pids in sorted(by_owner.items())]
-        out.append(table(["Owner", "Protocols"], rows))
+        owners = [(owner, joined([self.link(p, p) for p in pids], " ")) for owner, pids in sorted(by_owner.items())]
+        out.append(table(["Owner", "Protocols"], owners))
         return out

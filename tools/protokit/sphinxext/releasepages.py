@@ -48,6 +48,7 @@ class InForceDirective(AggregateDirective):
 
 def _notes_nodes(notes: dict) -> list[nodes.Node]:
     out: list[nodes.Node] = []
+    rows: list[tuple]
     if notes["added"]:
         rows = [(n["id"], n["title"], n["version"]) for n in notes["added"]]
         out += [nodes.paragraph("", "Added:"), table(["Id", "Title", "Version"], rows)]

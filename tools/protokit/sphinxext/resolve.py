@@ -6,9 +6,8 @@ from docutils import nodes
 
 from ..check import project_schema
 from ..check import today as build_today
-from ..rules.references import role_target
 from .domain import DOMAIN
-from .pages import Renderer, _date
+from .pages import Renderer
 from .releasepages import in_force_page, release_notes
 from .render import banner, header_nodes, history_section, protocol_placeholder
 from .tables import joined
@@ -20,18 +19,14 @@ def backlinks(domain) -> dict[str, list[str]]:
     for doc in domain.docs.values():
         if not (doc.is_protocol and doc.pid):
             continue
-        targets = {role_target(r.target) for r in doc.refs if r.kind == "protocol"}
-        related = (doc.meta or {}).get("related")
-        targets |= {p for p in related if isinstance(p, str)} if isinstance(related, list) else set()
-        for target in targets - {doc.pid}:
+        for target in doc.protocol_references() - {doc.pid}:
             found.setdefault(target, set()).add(doc.pid)
     return {k: sorted(v) for k, v in found.items()}
 
 
 def _overdue(doc) -> list[nodes.Node]:
-    meta = doc.meta or {}
-    due = _date(meta.get("review_due"))
-    if not due or due >= build_today() or meta.get("status") == "retired":
+    due = doc.date("review_due")
+    if not due or not doc.is_overdue(build_today()):
         return []
     text = f"Review was due on {due.isoformat()}."
     return [banner("overdue", nodes.strong(text, text), nodes.Text(" Check with the owner that this protocol is still current."))]
