@@ -30,7 +30,9 @@ from .releases import current_release
 from .settings import MERMAID_CONFIG, REPO_ROOT
 
 #: Drawn SVG by source hash, one folder per mermaid configuration (a new setting redraws).
-SVG_CACHE = REPO_ROOT / ".cache" / "protokit" / "svg" / hashlib.sha256(repr(sorted(MERMAID_CONFIG.items())).encode()).hexdigest()[:12]
+SVG_CACHE = (
+    REPO_ROOT / ".cache" / "protokit" / "svg" / hashlib.sha256(repr(sorted(MERMAID_CONFIG.items())).encode()).hexdigest()[:12]
+)
 _PRE = re.compile(r'<pre\s+class="mermaid"[^>]*>\s*(.*?)\s*</pre>', re.S)
 _MODULE = re.compile(r'<script type="module">import mermaid from .*?</script>\s*', re.S)
 RENDER_JS = """async ([config, items]) => {

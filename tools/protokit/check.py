@@ -206,7 +206,7 @@ def widen(ctx: Context, only: set[str]) -> set[str]:
     """``only`` plus the diagrams its pages include and the pages that include its diagrams."""
     wider = set(only)
     for doc in ctx.index.docs.values():
-        files = {diagram_path(doc, d) for d in doc.diagrams} - {None}
+        files = {p for d in doc.diagrams if (p := diagram_path(doc, d))}
         if doc.path in only:
             wider |= files
         elif files & only:

@@ -80,9 +80,13 @@ class FlowGraph:
         return [e for e in self.edges if e.src == node_id]
 
     def starts(self) -> list[FlowNode]:
-        """Nodes no arrow leads to, in source order: the pathway has exactly one."""
+        """Where the pathway begins: the boxes no arrow leads to, in source order.
+
+        A pathway that loops back to its entry (re-biopsy, back to the MDT) has no such
+        box: then it begins at the first box written.
+        """
         entered = {e.dst for e in self.edges if e.dst != e.src}
-        return [n for n in self.nodes if n.id not in entered]
+        return [n for n in self.nodes if n.id not in entered] or list(self.nodes[:1])
 
     def reachable(self, roots: list[str]) -> set[str]:
         seen, todo = set(roots), list(roots)
@@ -93,6 +97,11 @@ class FlowGraph:
                     seen.add(e.dst)
                     todo.append(e.dst)
         return seen
+
+
+def node_ids(target: str) -> list[str]:
+    """The node ids a ``{node}`` role names: ``B`` or ``D, E, F`` (a step may explain several boxes)."""
+    return [t for t in re.split(r"[,\s]+", target.strip()) if t]
 
 
 def protocol_id_finder(id_pattern: re.Pattern[str]) -> re.Pattern[str]:

@@ -16,15 +16,19 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .browser import CHROMIUM, FLAGS, serve
 from .settings import REPO_ROOT
+
+if TYPE_CHECKING:
+    from playwright.sync_api import ViewportSize
 
 #: Thresholds the handbook promises (issue 14): on screen in CSS px, on paper in pt.
 MIN_SCREEN_PX = 12.0
 MIN_PRINT_PT = 8.0
 #: Viewports a reader uses: a desktop and a phone.
-VIEWPORTS = {"1280": {"width": 1280, "height": 900}, "390": {"width": 390, "height": 844}}
+VIEWPORTS: dict[str, ViewportSize] = {"1280": {"width": 1280, "height": 900}, "390": {"width": 390, "height": 844}}
 #: A4 (210 mm) minus the bundle's 12 mm side margins, in CSS px (96 per inch).
 PRINT_WIDTH_PX = round((210 - 24) / 25.4 * 96)
 
@@ -90,7 +94,7 @@ def measure(site: Path, pages: list[str] | None = None) -> list[dict]:
             tabs["print"] = browser.new_page(viewport={"width": PRINT_WIDTH_PX, "height": 1000})
             tabs["print"].emulate_media(media="print")
             for rel in pages or protocol_pages(site):
-                row = {"page": rel}
+                row: dict = {"page": rel}
                 for name, tab in tabs.items():
                     found = smallest(tab, f"{url}/{rel}", printing=name == "print")
                     if name == "print" and found:

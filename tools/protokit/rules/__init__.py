@@ -81,7 +81,18 @@ class Rule:
 MAX_MESSAGE = 400
 
 REGISTRY: dict[str, Rule] = {}
-_MODULES = ("files", "metadata", "sections", "references", "diagrams", "flowchart", "safety", "containment", "governance", "releases")
+_MODULES = (
+    "files",
+    "metadata",
+    "sections",
+    "references",
+    "diagrams",
+    "flowchart",
+    "safety",
+    "containment",
+    "governance",
+    "releases",
+)
 
 
 def rule(code: str, name: str, *, severity: str = "error", scope: str = "protocol"):

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from ..flowgraph import FlowGraph, FlowNode, protocol_id_finder, protocol_ids
+from ..flowgraph import FlowGraph, FlowNode, node_ids, protocol_id_finder, protocol_ids
 from ..settings import FLOWCHART_SECTION, NODE_ROLE
 from ..suggest import did_you_mean
 from . import rule
@@ -57,7 +57,7 @@ def _ids(nodes: list[FlowNode]) -> str:
     return ", ".join(names[:8]) + (", ..." if len(names) > 8 else "")
 
 
-@rule("P407", "decision-exits", scope="document")
+@rule("P407", "decision-exits", scope="protocol")
 def decision_exits(doc, ctx):
     """A decision (rhombus) has fewer than two exits, or an exit without its answer.
 
@@ -92,7 +92,7 @@ def decision_exits(doc, ctx):
                     )
 
 
-@rule("P408", "unreachable-node", scope="document")
+@rule("P408", "unreachable-node", scope="protocol")
 def unreachable_node(doc, ctx):
     """A box of the chart cannot be reached from its start.
 
@@ -102,8 +102,6 @@ def unreachable_node(doc, ctx):
     """
     for chart in charts(doc, ctx):
         starts = chart.graph.starts()
-        if not starts:
-            continue  # P409: no start at all
         reached = chart.graph.reachable([s.id for s in starts])
         for node in chart.graph.nodes:
             if node.id not in reached:
@@ -115,9 +113,9 @@ def unreachable_node(doc, ctx):
                 )
 
 
-@rule("P409", "start-node", scope="document")
+@rule("P409", "start-node", scope="protocol")
 def start_node(doc, ctx):
-    """A chart has more than one start (a box no arrow leads to), or none.
+    """A chart has more than one start: a box no arrow leads to, other than the first.
 
     Bad::
 
@@ -135,8 +133,7 @@ def start_node(doc, ctx):
             yield chart.at(
                 first.line,
                 first.col,
-                "the chart has no start: an arrow leads into every box; the pathway must begin at one box "
-                "that no arrow leads to",
+                "the chart has no start: an arrow leads into every box; the pathway must begin at one box that no arrow leads to",
             )
         for extra in starts[1:]:
             yield chart.at(
@@ -147,7 +144,7 @@ def start_node(doc, ctx):
             )
 
 
-@rule("P410", "dead-end", scope="document")
+@rule("P410", "dead-end", scope="protocol")
 def dead_end(doc, ctx):
     """A box has no exit and is not marked as an end of the pathway.
 
@@ -176,7 +173,8 @@ def _named(doc) -> dict[str, int]:
     named: dict[str, int] = {}
     for step in doc.steps:
         for ref in step.nodes:
-            named.setdefault(ref.target.strip(), step.number)
+            for node_id in node_ids(ref.target):
+                named.setdefault(node_id, step.number)
     return named
 
 
@@ -185,7 +183,8 @@ def step_without_node(doc, ctx):
     """A step of "The decisions in words" names no node of the chart (or one it does not have).
 
     Each numbered step under the pathway flowchart begins with ``{node}`ID```, the id of
-    the box it explains; the box then links to the step and the step back to the box.
+    the box it explains (``{node}`D, E, F``` for a step that explains several); the box
+    then links to the step and the step back to the box.
 
     Bad: ``3. If yes: call the MSCC coordinator.``
 
@@ -195,9 +194,13 @@ def step_without_node(doc, ctx):
     if chart is None:
         return
     if not doc.steps:
-        yield doc.steps_line or 1, 1, (
-            f'the "{FLOWCHART_SECTION}" section has no numbered list of the decisions in words; add one step '
-            f"per box of the chart, each beginning with {{{NODE_ROLE}}}`ID` (boxes: {_ids(list(chart.graph.nodes))})"
+        yield (
+            doc.steps_line or 1,
+            1,
+            (
+                f'the "{FLOWCHART_SECTION}" section has no numbered list of the decisions in words; add one step '
+                f"per box of the chart, each beginning with {{{NODE_ROLE}}}`ID` (boxes: {_ids(list(chart.graph.nodes))})"
+            ),
         )
         return
     named = _named(doc)
@@ -206,21 +209,19 @@ def step_without_node(doc, ctx):
     for step in doc.steps:
         if not step.nodes:
             hint = f" (boxes without a step: {_ids(unexplained)})" if unexplained else ""
-            yield step.line, step.col, (
-                f"step {step.number} names no box of the chart; begin it with {{{NODE_ROLE}}}`ID`, "
-                f"the id of the box it explains{hint}"
+            yield (
+                step.line,
+                step.col,
+                (
+                    f"step {step.number} names no box of the chart; begin it with {{{NODE_ROLE}}}`ID`, "
+                    f"the id of the box it explains{hint}"
+                ),
             )
         for ref in step.nodes:
-            target = ref.target.strip()
-            if target not in ids:
-                yield ref.line, ref.col, (
-                    f'step {step.number} names node "{target}", which is not in the chart '
-                    f"{chart.path}{did_you_mean(target, ids) or f'; its boxes are {_ids(list(chart.graph.nodes))}'}"
-                )
-            elif named[target] != step.number:
-                yield ref.line, ref.col, (
-                    f'node "{target}" is already explained by step {named[target]}; name each box in one step only'
-                )
+            for target in node_ids(ref.target) or [""]:
+                if target not in ids:
+                    hint = did_you_mean(target, ids) or f"; its boxes are {_ids(list(chart.graph.nodes))}"
+                    yield ref.line, ref.col, f'step {step.number} names node "{target}", which is not in the chart {chart.path}{hint}'
 
 
 @rule("P412", "node-without-step", scope="protocol")
@@ -245,7 +246,7 @@ def node_without_step(doc, ctx):
             )
 
 
-@rule("P413", "unknown-protocol-in-chart", scope="document")
+@rule("P413", "unknown-protocol-in-chart", scope="protocol")
 def unknown_protocol_in_chart(doc, ctx):
     """A box of a chart names a protocol id that does not exist.
 

@@ -24,7 +24,7 @@ from pathlib import Path
 from docutils import nodes
 from sphinx.util.docutils import SphinxRole
 
-from ..flowgraph import FlowGraph, protocol_id_finder, protocol_ids
+from ..flowgraph import FlowGraph, node_ids, protocol_id_finder, protocol_ids
 from ..index import resolve_path
 from ..model import Document
 from ..settings import FLOWCHART_SECTION
@@ -61,10 +61,10 @@ def diagram_key(doc: Document, diagram) -> str:
 
 
 class NodeRole(SphinxRole):
-    """``{node}`B```: this step explains box B of the chart; renders as a link back to it."""
+    """``{node}`B``` (or ``{node}`D, E```): this step explains these boxes; a link back to the first."""
 
     def run(self):
-        node_id = self.text.strip()
+        node_id = (node_ids(self.text) or [""])[0]
         ref = nodes.reference(
             "",
             "",
@@ -74,6 +74,7 @@ class NodeRole(SphinxRole):
             classes=["protocol-flow-ref"],
         )
         ref["protokit_node"] = node_id
+        ref["protokit_nodes"] = node_ids(self.text)
         return [ref], []
 
 
@@ -96,6 +97,7 @@ def wrap_diagrams(doctree: nodes.document, doc: Document, docname: str) -> None:
             frame["ids"] = [f"{prefix}-chart"]
         node.replace_self(frame)
         frame += node
+    used: set[str] = set()  # a box named by two steps links to the first
     for ref in doctree.findall(nodes.reference):
         node_id = ref.get("protokit_node")
         item = ref.parent if node_id is not None else None
@@ -104,9 +106,11 @@ def wrap_diagrams(doctree: nodes.document, doc: Document, docname: str) -> None:
         if item is None:
             continue
         ref["refuri"] = "#" + node_anchor(prefix, node_id)
-        anchor = step_anchor(prefix, node_id)
-        if anchor not in item["ids"]:
-            item["ids"].append(anchor)
+        for named in ref.get("protokit_nodes", [node_id]):
+            anchor = step_anchor(prefix, named)
+            if anchor not in used:
+                used.add(anchor)
+                item["ids"].append(anchor)
 
 
 def link_map(app, docname: str, doc: Document | None, frame: flowchart_frame) -> dict:
@@ -118,15 +122,17 @@ def link_map(app, docname: str, doc: Document | None, frame: flowchart_frame) ->
     domain = app.env.domains[DOMAIN]
     protocols = domain.protocols()
     finder = protocol_id_finder(app._protokit_id_pattern)
-    steps = {}
+    steps: dict[str, int] = {}
     if frame["pathway"]:
         for step in doc.steps:
             for ref in step.nodes:
-                steps.setdefault(ref.target.strip(), step.number)
+                for node_id in node_ids(ref.target):
+                    steps.setdefault(node_id, step.number)
     links: dict[str, dict] = {}
+    starts = graph.starts()
     for node in graph.nodes:
-        entry: dict = {}
-        if node.id in steps:
+        entry: dict = {"start": True} if starts and node.id == starts[0].id else {}
+        if node.id in steps:  # the list item of its first step carries this anchor
             entry["step"] = step_anchor(frame["prefix"], node.id)
             entry["number"] = steps[node.id]
             entry["anchor"] = node_anchor(frame["prefix"], node.id)

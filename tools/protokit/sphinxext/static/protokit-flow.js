@@ -53,10 +53,11 @@
     var svg = chartOf(figure);
     if (!svg || svg.getAttribute("data-flow-ready")) return;
     svg.setAttribute("data-flow-ready", "true");
-    var links = linksOf(figure);
+    var links = linksOf(figure), start = null;
     svg.querySelectorAll("g.node").forEach(function (g) {
       var info = links[nodeId(g)];
       if (!info) return;
+      if (info.start) start = g;
       if (info.protocols) {
         var walker = document.createTreeWalker(g, NodeFilter.SHOW_TEXT), texts = [];
         while (walker.nextNode()) texts.push(walker.currentNode);
@@ -74,9 +75,15 @@
     });
     var open = figure.querySelector(".protocol-flow-open");
     if (open) open.hidden = false;
-    // Arrived from a step's "chart" link before the chart was drawn: show that box now.
+    // Arrived from a step's "chart" link before the chart was drawn: show that box now;
+    // otherwise a chart wider than its frame opens on its start, not on its left edge.
     var target = location.hash && document.getElementById(decodeURIComponent(location.hash.slice(1)));
+    var frame = figure.querySelector(".protocol-flow-frame");
     if (target && svg.contains(target)) target.scrollIntoView({ block: "center", inline: "center" });
+    else if (start && frame && frame.scrollLeft === 0 && frame.scrollWidth > frame.clientWidth) {
+      var f = frame.getBoundingClientRect(), r = start.getBoundingClientRect();
+      frame.scrollLeft = r.left + r.width / 2 - f.left - f.width / 2;
+    }
   }
 
   function button(label, text) {
