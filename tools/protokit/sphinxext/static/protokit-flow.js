@@ -12,7 +12,13 @@
   // size: 16 px labels stay at 12 px, 9 pt.
   var PRINT = { width: 640, height: 900, minScale: 0.75 };
 
-  function chartOf(figure) { return figure.querySelector(".protocol-flow-frame svg"); }
+  // The drawn chart: a direct child of the mermaid element (while mermaid draws, its
+  // unfinished SVG sits in a temporary element inside) or the bundle's static SVG.
+  function chartOf(figure) {
+    return figure.querySelector(".protocol-flow-frame .mermaid > svg, .protocol-flow-frame .mermaid-static > svg");
+  }
+  var done = new WeakSet(); // charts already linked (never marked in the DOM: mermaid copies its SVG)
+  var startOf = new WeakMap(); // chart -> the box where its pathway begins
   function nodeId(g) { var m = /-flowchart-(.+)-\d+$/.exec(g.id || ""); return m ? m[1] : null; }
   function linksOf(figure) {
     try { return JSON.parse(figure.getAttribute("data-links") || "{}"); } catch (e) { return {}; }
@@ -51,8 +57,8 @@
 
   function enhance(figure) {
     var svg = chartOf(figure);
-    if (!svg || svg.getAttribute("data-flow-ready")) return;
-    svg.setAttribute("data-flow-ready", "true");
+    if (!svg || done.has(svg) || !svg.querySelector("g.node")) return;
+    done.add(svg);
     var links = linksOf(figure), start = null;
     svg.querySelectorAll("g.node").forEach(function (g) {
       var info = links[nodeId(g)];
@@ -73,6 +79,7 @@
         a.appendChild(g);
       }
     });
+    if (start) startOf.set(svg, start);
     var open = figure.querySelector(".protocol-flow-open");
     if (open) open.hidden = false;
     // Arrived from a step's "chart" link before the chart was drawn: show that box now;
@@ -98,6 +105,9 @@
     var svg = chartOf(figure);
     if (!svg || typeof Panzoom === "undefined") return;
     var opener = figure.querySelector(".protocol-flow-open");
+    // Where the pathway begins, in the chart's own pixels: the view opens on it.
+    var first = startOf.get(svg), sr = svg.getBoundingClientRect(), fr = first ? first.getBoundingClientRect() : sr;
+    var startX = fr.left - sr.left + fr.width / 2, startY = fr.top - sr.top;
     var home = document.createComment("flowchart");
     svg.parentNode.insertBefore(home, svg);
     var dialog = make("dialog", "protocol-flow-dialog");
@@ -120,28 +130,34 @@
     var width = (box && box.width) || svg.getBoundingClientRect().width;
     var height = (box && box.height) || svg.getBoundingClientRect().height;
     var pz = Panzoom(holder, { canvas: true, origin: "0 0", minScale: 0.05, maxScale: 6, step: 0.25 });
-    function show(scale) {
-      var w = stage.clientWidth / scale, h = stage.clientHeight / scale;
+    // Panzoom's transform is scale(s) translate(x, y) from the top left: x and y are chart pixels.
+    function place(scale, x, y) {
       pz.zoom(scale, { animate: false, force: true });
-      setTimeout(function () {
-        pz.pan((w - width) / 2, Math.max(0, (h - height) / 2), { animate: false, force: true });
-      });
+      setTimeout(function () { pz.pan(x, y, { animate: false, force: true }); });
     }
-    function fitScale() { return Math.min(stage.clientWidth / width, stage.clientHeight / height); }
-    show(1);
+    function actualSize() { place(1, stage.clientWidth / 2 - startX, 16 - startY); }
+    function fitAll() {
+      var s = Math.min(stage.clientWidth / width, stage.clientHeight / height);
+      place(s, (stage.clientWidth / s - width) / 2, (stage.clientHeight / s - height) / 2);
+    }
+    function zoomBy(factor) {
+      var r = stage.getBoundingClientRect();
+      pz.zoomToPoint(pz.getScale() * factor, { clientX: r.left + r.width / 2, clientY: r.top + r.height / 2 }, { animate: false });
+    }
+    actualSize();
     stage.addEventListener("wheel", pz.zoomWithWheel, { passive: false });
-    zoomIn.addEventListener("click", function () { pz.zoomIn(); });
-    zoomOut.addEventListener("click", function () { pz.zoomOut(); });
-    fit.addEventListener("click", function () { show(fitScale()); });
-    actual.addEventListener("click", function () { show(1); });
+    zoomIn.addEventListener("click", function () { zoomBy(1.25); });
+    zoomOut.addEventListener("click", function () { zoomBy(0.8); });
+    fit.addEventListener("click", fitAll);
+    actual.addEventListener("click", actualSize);
     close.addEventListener("click", function () { dialog.close(); });
     dialog.addEventListener("keydown", function (e) {
       if (e.target.tagName === "BUTTON" && (e.key === "Enter" || e.key === " ")) return;
       var step = 60 / pz.getScale(), moves = { ArrowLeft: [step, 0], ArrowRight: [-step, 0], ArrowUp: [0, step], ArrowDown: [0, -step] };
       if (moves[e.key]) pz.pan(moves[e.key][0], moves[e.key][1], { relative: true, animate: false });
-      else if (e.key === "+" || e.key === "=") pz.zoomIn();
-      else if (e.key === "-" || e.key === "_") pz.zoomOut();
-      else if (e.key === "0") show(1);
+      else if (e.key === "+" || e.key === "=") zoomBy(1.25);
+      else if (e.key === "-" || e.key === "_") zoomBy(0.8);
+      else if (e.key === "0") actualSize();
       else return;
       e.preventDefault();
     });
@@ -233,7 +249,8 @@
     document.querySelectorAll("figure.protocol-flow").forEach(function (figure) {
       enhance(figure);
       new MutationObserver(function () { enhance(figure); })
-        .observe(figure.querySelector(".protocol-flow-frame") || figure, { childList: true, subtree: true });
+        .observe(figure.querySelector(".protocol-flow-frame") || figure,
+          { childList: true, subtree: true, attributes: true, attributeFilter: ["data-processed"] });
       var open = figure.querySelector(".protocol-flow-open");
       if (open) open.addEventListener("click", function () { openFull(figure); });
     });
