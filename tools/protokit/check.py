@@ -273,7 +273,8 @@ def check_tree(
     if since:  # raises GitError for an unknown tag: a usage error (exit 2)
         ctx.since, ctx.since_ref = protocols_at(root, since), since
     if any(r.code.startswith("P4") for r in rules):
-        wanted = [d for d in docs if only is None or d.path in only]
+        scope = None if only is None else widen(ctx, only)  # a page with its diagrams
+        wanted = [d for d in docs if scope is None or d.path in scope]
         # The verdict cache is keyed by content, so it stays on even with --no-cache.
         ctx.validate_diagrams(wanted)
     return run_rules(ctx, rules, only)

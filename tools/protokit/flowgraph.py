@@ -85,7 +85,7 @@ class FlowGraph:
         A pathway that loops back to its entry (re-biopsy, back to the MDT) has no such
         box: then it begins at the first box written.
         """
-        entered = {e.dst for e in self.edges if e.dst != e.src}
+        entered = {e.dst for e in self.edges}
         return [n for n in self.nodes if n.id not in entered] or list(self.nodes[:1])
 
     def reachable(self, roots: list[str]) -> set[str]:
