@@ -182,7 +182,9 @@ def make_context(
 def run_rules(ctx: Context, rules: list[Rule], only: set[str] | None = None) -> list[Finding]:
     """Run the rules; ``only`` limits reported findings to these paths."""
     findings: list[Finding] = []
+    report = only
     if only is not None:  # a page and the diagrams it includes are checked together
+        report = widen(ctx, only, pages=False)
         only = widen(ctx, only)
     for r in rules:
         if r.scope == "project":
@@ -197,19 +199,19 @@ def run_rules(ctx: Context, rules: list[Rule], only: set[str] | None = None) -> 
             for path, line, col, message in r.on_document(doc, ctx):
                 findings.append(r.finding(path, line, col, message, ctx.release))
     findings = apply_suppressions(ctx, rules, findings)
-    if only is not None:  # project rules see everything; report only what was asked
-        findings = [f for f in findings if f.path in only or f.path == DIAGRAM_DIR]
+    if report is not None:  # project rules see everything; report what was asked (and its diagrams)
+        findings = [f for f in findings if f.path in report or f.path == DIAGRAM_DIR]
     return sorted(set(findings))
 
 
-def widen(ctx: Context, only: set[str]) -> set[str]:
-    """``only`` plus the diagrams its pages include and the pages that include its diagrams."""
+def widen(ctx: Context, only: set[str], pages: bool = True) -> set[str]:
+    """``only`` plus the diagrams its pages include (and the pages that include its diagrams)."""
     wider = set(only)
     for doc in ctx.index.docs.values():
         files = {p for d in doc.diagrams if (p := diagram_path(doc, d))}
         if doc.path in only:
             wider |= files
-        elif files & only:
+        elif pages and files & only:
             wider.add(doc.path)
     return wider
 
