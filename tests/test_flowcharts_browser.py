@@ -137,7 +137,9 @@ def test_a_box_naming_a_protocol_leads_to_that_protocol(browser, handbook_server
 
 def test_dark_mode_keeps_node_text_readable(browser, handbook_server):
     page = browser.new_page(viewport={"width": 1280, "height": 900}, color_scheme="dark")
-    page.add_init_script("localStorage.setItem('mode', 'dark'); localStorage.setItem('theme', 'dark')")  # the reader chose dark mode
+    page.add_init_script(
+        "localStorage.setItem('mode', 'dark'); localStorage.setItem('theme', 'dark')"
+    )  # the reader chose dark mode
     open_chart(page, f"{handbook_server}/protocols/BST-SPN-01.html")
     assert page.evaluate("document.documentElement.dataset.theme") == "dark"
     page.wait_for_timeout(500)  # a theme switch during load redraws the chart once

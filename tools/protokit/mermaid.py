@@ -67,7 +67,8 @@ def _load_cache(path: Path) -> dict:
         return {}
 
 
-def _run_node(sources: list[str]) -> list[dict]:
+def run_node(sources: list[str]) -> list[dict]:
+    """Parse every source in one Node process; a verdict and (for a flowchart) a graph each."""
     node = shutil.which("node")
     if not node:
         raise MermaidUnavailableError('Node.js is not installed; run "make venv" (see README)')
@@ -95,7 +96,7 @@ def validate(sources: list[str], use_cache: bool = True) -> dict[str, Verdict]:
     cache = _load_cache(cache_file) if use_cache else {}
     todo = sorted({s for s in sources if _key(s) not in cache})
     if todo:
-        for source, result in zip(todo, _run_node(todo), strict=True):
+        for source, result in zip(todo, run_node(todo), strict=True):
             cache[_key(source)] = [result.get("error"), result.get("line"), result.get("graph")]
         if use_cache:
             try:

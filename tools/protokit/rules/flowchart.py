@@ -221,7 +221,11 @@ def step_without_node(doc, ctx):
             for target in node_ids(ref.target) or [""]:
                 if target not in ids:
                     hint = did_you_mean(target, ids) or f"; its boxes are {_ids(list(chart.graph.nodes))}"
-                    yield ref.line, ref.col, f'step {step.number} names node "{target}", which is not in the chart {chart.path}{hint}'
+                    yield (
+                        ref.line,
+                        ref.col,
+                        f'step {step.number} names node "{target}", which is not in the chart {chart.path}{hint}',
+                    )
 
 
 @rule("P412", "node-without-step", scope="protocol")
