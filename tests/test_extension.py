@@ -184,9 +184,10 @@ def test_redirect_over_a_live_page_fails_the_build(make_app, src):
     assert "Bone metastases" in text_of(app, "protocols/BST-MET-01.html")
 
 
-@pytest.mark.parametrize(
-    "fixture", sorted((Path(__file__).parent / "fixtures" / "fail").glob("P41[0-3]*.mmd")), ids=lambda p: p.stem
-)
+FLOW_FIXTURES = sorted(p for p in (Path(__file__).parent / "fixtures" / "fail").glob("P4*.mmd") if "P407" <= p.stem[:4] <= "P413")
+
+
+@pytest.mark.parametrize("fixture", FLOW_FIXTURES, ids=lambda p: p.stem)
 def test_a_flowchart_finding_is_the_same_warning_in_the_build(make_app, src, fixture):
     from protokit.check import check_tree
 
