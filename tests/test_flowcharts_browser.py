@@ -110,7 +110,7 @@ def test_a_box_leads_to_its_step_and_the_step_back_to_the_box(browser, handbook_
     page = browser.new_page(viewport={"width": 1280, "height": 900})
     open_chart(page, f"{handbook_server}/protocols/BST-SPN-01.html")
     box = page.locator("a.protocol-flow-node#BST-SPN-01-node-C")
-    assert box.get_attribute("aria-label").startswith("Step 3: Call MSCC coordinator")
+    assert box.get_attribute("aria-label").startswith("Step 3: MSCC coordinator now")
     box.click()
     page.wait_for_url(re.compile(r"#BST-SPN-01-step-C$"))
     step = page.locator("li:target")
