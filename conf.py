@@ -51,9 +51,12 @@ myst_fence_as_directive = settings.MYST_FENCE_AS_DIRECTIVE
 # never from a CDN: the intranet has no internet.
 mermaid_use_local = "mermaid/mermaid.esm.min.mjs"
 mermaid_version = ""
-mermaid_init_config = {"startOnLoad": False, "securityLevel": "strict"}
-# The default fullscreen glyph has no font on Debian's Chromium; print and
-# phone readers need the diagram inline anyway.
+mermaid_init_config = settings.MERMAID_CONFIG
+# Natural size: the extension's frame scrolls instead (see protokit/sphinxext/flowchart.py).
+mermaid_width = "auto"
+mermaid_height = "auto"
+# The extension's own full-screen view (a labelled button, pan and zoom) replaces
+# this one, whose glyph has no font on Debian's Chromium.
 mermaid_fullscreen = False
 
 # Link checking (make linkcheck): bounded timeouts and retries, commented ignores.
@@ -87,5 +90,6 @@ html_theme_options["footer_start"] = ["copyright", "protokit-release"]
 # Protocol pages carry no sidebar listing every protocol: that list made every
 # page's size and build cost grow with the handbook (quadratic overall); the
 # catalogue, the matrix and search are the way in, and phones gain the width.
-html_sidebars = {"protocols/*": []}  # other pages keep the theme default (section navigation)
+# The matrix needs the full width for its six site columns.
+html_sidebars = {"protocols/*": [], "handbook/matrix": []}  # other pages keep the theme default (section navigation)
 html_context = {"default_mode": "light"}

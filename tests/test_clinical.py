@@ -306,3 +306,12 @@ def test_a_grade_badge_and_a_key_number_lead_to_their_explanations(browser, hand
     row = page.locator("tr#key-dexamethasone-mscc-mg")
     assert "NICE NG234" in row.inner_text() and "BST-SPN-01" in row.inner_text() and "BST-PWY-03" in row.inner_text()
     page.close()
+
+
+def test_flowchart_node_ids_are_not_wording():
+    from protokit.wording import label_spans
+
+    chart = 'flowchart TD\n  MS[Give 16 mg] --> U{"Dose?"}\n  U -- "Yes: 10 U" --> OD([Operate])\n'
+    labels = [text for _, _, text in label_spans(chart)]
+    assert all("MS" not in label and "OD" not in label for label in labels)
+    assert [hit for text in labels for _, hit, _ in wording_hits(text)] == ["10 U"]

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from .check import project_schema
 from .schema import Schema
-from .settings import DIAGRAM_DIR, PROTOCOL_DIR, REPO_ROOT
+from .settings import DIAGRAM_DIR, FLOWCHART_SECTION, PROTOCOL_DIR, REPO_ROOT
 
 USAGE = 'usage: make new TITLE="Protocol title" [TYPE=surgery] [ID=BST-SURG-04]'
 REVIEW_AFTER_DAYS = 365  # the first review is due a year after the draft (governance page)
@@ -35,6 +35,16 @@ def _yaml_text(value: str) -> str:
     return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
+def short_title(title: str, limit: int) -> str:
+    """A first short title: the title's opening words that fit the limit (the author shortens it)."""
+    words, out = title.split(":")[0].split(), ""
+    for word in words:
+        if len(f"{out} {word}".strip()) > limit:
+            break
+        out = f"{out} {word}".strip()
+    return out or title[:limit].strip()
+
+
 def render_protocol(schema: Schema, pid: str, title: str, ptype: str, today: dt.date) -> str:
     """The protocol text: front matter, H1 and every required section with its prompt."""
     due = today + dt.timedelta(days=REVIEW_AFTER_DAYS)
@@ -42,6 +52,7 @@ def render_protocol(schema: Schema, pid: str, title: str, ptype: str, today: dt.
         "---",
         f"id: {pid}",
         f"title: {_yaml_text(title)}",
+        f"short_title: {_yaml_text(short_title(title, schema.short_title_max))}",
         f"type: {ptype}",
         'version: "0.1"',
         "status: draft",
@@ -61,13 +72,15 @@ def render_protocol(schema: Schema, pid: str, title: str, ptype: str, today: dt.
     ]
     for section in schema.required_sections(ptype):
         lines += [f"## {section}", ""]
-        if section == "Pathway flowchart":
+        if section == FLOWCHART_SECTION:
             lines += [f"```{{mermaid}} /{DIAGRAM_DIR}/{pid}.mmd", "```", ""]
         lines += [f"To be written: {schema.prompts.get(section, 'the content of this section.')}", ""]
         if section == schema.graded_section:
             lines += GRADED_EXAMPLE
         if section == "Treatment" and ptype in REGIMEN_EXAMPLES:
             lines += REGIMEN_EXAMPLES[ptype]
+        if section == FLOWCHART_SECTION:
+            lines += STEPS + [""]
     return "\n".join(lines)
 
 
@@ -118,10 +131,25 @@ REGIMEN_EXAMPLES = {
 }
 
 
+#: "The decisions in words": each step names the chart box it explains with {node}
+#: (see the authoring guide); the boxes then link to their steps and back.
+STEPS = [
+    "The decisions in words:",
+    "",
+    "1. {node}`A` To be written: who enters this pathway, and from where.",
+    "2. {node}`B` To be written: the first decision, as a question.",
+    "3. {node}`C` To be written: if yes, what is done, and where the patient goes next.",
+    "4. {node}`D` To be written: if no, what is done, and where the patient goes next.",
+]
+
+
 def render_diagram(pid: str, title: str) -> str:
+    # One start; every decision's exits labelled; each end drawn as a stadium ([...])
+    # that says where the pathway hands over (rules P407-P413).
     return (
         f"flowchart TD\n  accTitle: {title} pathway\n  accDescr: Draft pathway for {pid}, to be drawn.\n"
-        "  A[Entry] --> B{First decision}\n  B -- Yes --> C[Action]\n  B -- No --> D[Alternative]\n"
+        "  A[Entry] --> B{First decision}\n  B -- Yes --> C([Action, then follow-up])\n"
+        "  B -- No --> D([Alternative, then discharge])\n"
     )
 
 
