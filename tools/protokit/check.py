@@ -123,6 +123,8 @@ class Context:
     redirect_problems: list[tuple[int, str]] = field(default_factory=list)
     mermaid_problem: str | None = None
     _texts: dict[str, str | None] = field(default_factory=dict)
+    #: What several rules derive from the same page (its flowchart graphs), computed once per check.
+    memo: dict = field(default_factory=dict)
     _formulary: Formulary | None = None
     _registry: Registry | None = None
 

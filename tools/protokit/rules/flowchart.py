@@ -34,7 +34,14 @@ class Chart:
 
 
 def charts(doc, ctx) -> Iterator[Chart]:
-    """The page's flowcharts that mermaid parsed, each with its graph."""
+    """The page's flowcharts that mermaid parsed, each with its graph (built once per check, for all the rules)."""
+    key = ("charts", doc.path)
+    if key not in ctx.memo:
+        ctx.memo[key] = list(_charts(doc, ctx))
+    return iter(ctx.memo[key])
+
+
+def _charts(doc, ctx) -> Iterator[Chart]:
     pathway_seen = False
     for d in doc.diagrams:
         path = diagram_path(doc, d)

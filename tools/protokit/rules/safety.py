@@ -83,6 +83,9 @@ def medication_wording(ctx):
         for line, col, message in doc.wording:
             yield doc.path, line, col, message
     for path in sorted(ctx.index.diagram_files):
-        for line, col, label in label_spans(ctx.diagram_text(path) or ""):
+        text = ctx.diagram_text(path) or ""
+        if not wording_hits(text):  # nothing anywhere in the file, so nothing in its labels (the usual case)
+            continue
+        for line, col, label in label_spans(text):
             for offset, _, message in wording_hits(label):
                 yield path, line, col + offset, message
