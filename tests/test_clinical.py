@@ -315,3 +315,15 @@ def test_flowchart_node_ids_are_not_wording():
     labels = [text for _, _, text in label_spans(chart)]
     assert all("MS" not in label and "OD" not in label for label in labels)
     assert [hit for text in labels for _, hit, _ in wording_hits(text)] == ["10 U"]
+
+
+def test_an_edit_re_reads_only_that_page_when_the_tree_uses_the_repository_vocabulary(make_app, src):
+    (src / "protocols" / "drugs.yaml").unlink()  # this tree falls back to the repository's drug vocabulary
+    build(make_app, src)
+    page = src / "protocols" / "BST-MET-01.md"
+    page.write_text(page.read_text() + "\nOne more line.\n")
+    app = build(make_app, src)
+    from sphinx.util.console import strip_colors
+
+    assert "updating environment: 0 added, 1 changed, 0 removed" in strip_colors(app._status.getvalue())
+    assert warnings(app) == []

@@ -32,6 +32,18 @@ class linked_to_page(nodes.Inline, nodes.TextElement):  # noqa: N801 - docutils 
     """Text that becomes a link to a handbook page (and anchor) at write time, when that page exists."""
 
 
+def depend_on(env, rel: str) -> None:
+    """Rebuild the current page when the data file it renders from changes.
+
+    Only a file the tree has: a tree without its own schema or drug vocabulary uses the
+    repository's, and a dependency on a missing file would make Sphinx re-read the page on
+    every build.
+    """
+    path = Path(env.srcdir) / rel
+    if path.is_file():
+        env.note_dependency(str(path))
+
+
 def _document(directive: SphinxDirective):
     """The page's Document, parsed once by the checker's parser (source-read left it here)."""
     current = directive.env.current_document
@@ -47,8 +59,7 @@ class RegimenDirective(SphinxDirective):
     has_content = True
 
     def run(self) -> list[nodes.Node]:
-        root = Path(self.env.srcdir)
-        self.env.note_dependency(str(root / FORMULARY_FILE))
+        depend_on(self.env, FORMULARY_FILE)
         doc = _document(self)
         block = next((r for r in doc.regimens if r.line == self.lineno), None)
         if block is None:  # not where the parser saw it (a renderer's line shift): read it the same way
@@ -136,7 +147,7 @@ def grade_role(name, rawtext, text, lineno, inliner, options=None, content=None)
     """``{grade}`IV,B``` -> a badge linked to the legend page; an unknown grade stays as text (P721 reports it)."""
     env = inliner.document.settings.env
     grades = project_schema(Path(env.srcdir)).evidence_grades
-    env.note_dependency(str(Path(env.srcdir) / SCHEMA_FILE))
+    depend_on(env, SCHEMA_FILE)
     canonical = grades.parse(text)
     if canonical is None:
         return [nodes.inline(rawtext, text, classes=["protocol-grade-unknown"])], []
@@ -152,7 +163,7 @@ def value_role(name, rawtext, text, lineno, inliner, options=None, content=None)
     """``{value}`key``` -> the registry's number and unit, linked to its row on the key numbers page."""
     env = inliner.document.settings.env
     root = Path(env.srcdir)
-    env.note_dependency(str(root / REGISTRY_FILE))
+    depend_on(env, REGISTRY_FILE)
     entry = load_registry(root).values.get(text.strip())
     if entry is None:  # P730 reports it, with a did-you-mean
         return [nodes.inline(rawtext, text, classes=["protocol-value-unknown"])], []
@@ -181,7 +192,7 @@ class EvidenceGradesDirective(SphinxDirective):
 
     def run(self) -> list[nodes.Node]:
         root = Path(self.env.srcdir)
-        self.env.note_dependency(str(root / SCHEMA_FILE))
+        depend_on(self.env, SCHEMA_FILE)
         grades = project_schema(root).evidence_grades
         levels = nodes.container(ids=["esmo-levels"])
         levels += nodes.rubric("ESMO levels of evidence", "ESMO levels of evidence")

@@ -20,6 +20,7 @@ from ..model import Document
 from ..registry import load_registry
 from ..schema import Schema
 from ..settings import REGISTRY_FILE
+from .clinical import depend_on
 from .domain import DOMAIN, ProtocolDomain, link_text
 from .render import _text, labels, protocol_placeholder, status_badge
 from .tables import joined, table
@@ -59,7 +60,7 @@ class KeyNumbersDirective(AggregateDirective):
     kind = "key_numbers"
 
     def run(self) -> list[nodes.Node]:
-        self.env.note_dependency(str(Path(self.env.srcdir) / REGISTRY_FILE))
+        depend_on(self.env, REGISTRY_FILE)
         return super().run()
 
 
