@@ -14,8 +14,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-from . import frontmatter
-from .schema import SchemaError
+from .schema import SchemaError, read_data_file
 from .settings import FORMULARY_FILE, REPO_ROOT
 
 _CAP = re.compile(r"^[\s*_]*(\d+(?:\.\d+)?)\s*([A-Za-zµμ]+)")
@@ -157,14 +156,7 @@ def parse_formulary(data: object) -> Formulary:
 
 def load_formulary(path: Path) -> Formulary:
     """Read and parse a drug vocabulary file."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError, ValueError) as exc:
-        raise SchemaError(f"{path}: cannot read the drug vocabulary ({exc}); restore it from Git") from exc
-    data, _, defects = frontmatter.load(text, 1)
-    if defects:
-        d = defects[0]
-        raise SchemaError(f"{path}:{d.line}:{d.col}: the drug vocabulary is not valid ({d.kind}: {d.detail}); fix that line")
+    data = read_data_file(path, "the drug vocabulary")
     try:
         return parse_formulary(data)
     except SchemaError as exc:

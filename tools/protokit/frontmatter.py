@@ -6,6 +6,7 @@ checker can say exactly what is wrong with one instead of YAML raising.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import yaml
@@ -94,12 +95,8 @@ def _places(node: yaml.Node, offset: int, path: str, out: dict[str, tuple[int, i
             _places(item, offset, f"{path}.{n}" if path else str(n), out)
 
 
-def load_with_places(text: str, first_line: int) -> tuple[Any, dict[str, tuple[int, int]], list[Defect]]:
-    """Like :func:`load`, but return where every value starts (line, column) by dotted path.
-
-    Used for YAML blocks inside pages (regimens), whose findings point at the
-    exact field. Never raises.
-    """
+def _load(text: str, first_line: int, extra: Callable[[yaml.Node], dict]) -> tuple[Any, dict, list[Defect]]:
+    """Compose, check and construct one YAML document; ``extra`` reads positions from its node tree."""
     bomb = _refuse_bombs(text, first_line)
     if bomb:
         return None, {}, [bomb]
@@ -110,9 +107,7 @@ def load_with_places(text: str, first_line: int) -> tuple[Any, dict[str, tuple[i
         if node is None:
             return None, {}, defects
         _walk_mappings(node, first_line, defects)
-        places: dict[str, tuple[int, int]] = {}
-        _places(node, first_line, "", places)
-        return loader.construct_document(node), places, defects
+        return loader.construct_document(node), extra(node), defects
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + first_line if mark else first_line
@@ -125,36 +120,34 @@ def load_with_places(text: str, first_line: int) -> tuple[Any, dict[str, tuple[i
     return None, {}, defects
 
 
+def load_with_places(text: str, first_line: int) -> tuple[Any, dict[str, tuple[int, int]], list[Defect]]:
+    """Like :func:`load`, but return where every value starts (line, column) by dotted path.
+
+    Used for YAML blocks inside pages (regimens), whose findings point at the
+    exact field. Never raises.
+    """
+
+    def places(node: yaml.Node) -> dict[str, tuple[int, int]]:
+        out: dict[str, tuple[int, int]] = {}
+        _places(node, first_line, "", out)
+        return out
+
+    return _load(text, first_line, places)
+
+
 def load(text: str, first_line: int) -> tuple[Any, dict[str, int], list[Defect]]:
     """Load front matter whose first content line is ``first_line`` (1-based).
 
     Returns the data (None when unreadable), the line of each top-level key,
     and defects (YAML errors, duplicate keys). Never raises.
     """
-    defects: list[Defect] = []
-    bomb = _refuse_bombs(text, first_line)
-    if bomb:
-        return None, {}, [bomb]
-    loader = _Loader(text)
-    try:
-        node = loader.get_single_node()
-        if node is None:
-            return None, {}, defects
-        _walk_mappings(node, first_line, defects)
+
+    def key_lines(node: yaml.Node) -> dict[str, int]:
         lines: dict[str, int] = {}
         if isinstance(node, yaml.MappingNode):
             for key, _ in node.value:
                 if isinstance(key, yaml.ScalarNode):
                     lines.setdefault(key.value, key.start_mark.line + first_line)
-        return loader.construct_document(node), lines, defects
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = mark.line + first_line if mark else first_line
-        col = mark.column + 1 if mark else 1
-        problem = exc.problem or exc.context or "invalid YAML"
-        defects.append(Defect("yaml-error", line, col, problem))
-    except (yaml.YAMLError, ValueError, TypeError, RecursionError) as exc:
-        defects.append(Defect("yaml-error", first_line, 1, str(exc).splitlines()[0]))
-    finally:
-        loader.dispose()
-    return None, {}, defects
+        return lines
+
+    return _load(text, first_line, key_lines)

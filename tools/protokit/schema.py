@@ -9,6 +9,7 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from . import frontmatter
 from .settings import REPO_ROOT, SCHEMA_FILE
@@ -267,19 +268,25 @@ def parse_schema(data: dict) -> Schema:
         raise SchemaError(f"{SCHEMA_FILE}: the schema is malformed ({exc}); restore it from Git") from exc
 
 
-def load_schema(path: Path | None = None) -> Schema:
-    """Read and parse the schema file (default: the repository's)."""
-    path = path or REPO_ROOT / SCHEMA_FILE
+def read_data_file(path: Path, what: str) -> Any:
+    """Read a clinician-edited YAML data file; any problem is a :class:`SchemaError` naming the line."""
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError, ValueError) as exc:
-        raise SchemaError(f"{path}: cannot read the schema ({exc}); restore it from Git") from exc
+        raise SchemaError(f"{path}: cannot read {what} ({exc}); restore it from Git") from exc
     data, _, defects = frontmatter.load(text, 1)
     if defects:
         d = defects[0]
         raise SchemaError(
-            f"{path}:{d.line}:{d.col}: the schema is not valid ({d.kind}: {d.detail}); fix that line or restore the file from Git"
+            f"{path}:{d.line}:{d.col}: {what} is not valid ({d.kind}: {d.detail}); fix that line or restore the file from Git"
         )
+    return data
+
+
+def load_schema(path: Path | None = None) -> Schema:
+    """Read and parse the schema file (default: the repository's)."""
+    path = path or REPO_ROOT / SCHEMA_FILE
+    data = read_data_file(path, "the schema")
     if not isinstance(data, dict):
         raise SchemaError(f"{path}: the schema must be a YAML mapping")
     return parse_schema(data)
