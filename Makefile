@@ -6,7 +6,7 @@
 PYTHON     ?= python3
 VENV       ?= .venv
 SPHINXOPTS ?=
-JOBS       ?= 1
+JOBS       ?= auto
 BUILDDIR   ?= _build
 PORT       ?= 8000
 PYTEST_ARGS ?=
@@ -18,6 +18,7 @@ ID         ?=
 # make bench
 N          ?= 100 300 1000
 RUNS       ?= 3
+PEERS      ?= 1
 # make versions
 BASE_URL   ?= /
 FORCE      ?=
@@ -42,7 +43,7 @@ help: ## show this help
 	@echo "Variables (override on the command line, e.g. make html JOBS=2):"
 	@echo "  PYTHON=$(PYTHON) VENV=$(VENV) JOBS=$(JOBS) BUILDDIR=$(BUILDDIR) PORT=$(PORT)"
 	@echo "  SPHINXOPTS='$(SPHINXOPTS)' CHECKOPTS='$(CHECKOPTS)' PYTEST_ARGS='$(PYTEST_ARGS)'"
-	@echo "  make new: TITLE TYPE ID   make bench: N='$(N)' RUNS=$(RUNS)   make versions: BASE_URL=$(BASE_URL) FORCE=1"
+	@echo "  make new: TITLE TYPE ID   make bench: N='$(N)' RUNS=$(RUNS) PEERS=$(PEERS)   make versions: BASE_URL=$(BASE_URL) FORCE=1"
 
 $(VENV_STAMP): requirements.txt
 	@echo "==> setting up the Python environment in $(VENV) (pinned packages)" >&2
@@ -94,12 +95,10 @@ test-fast: venv ## the quick loop (about 25 s): everything but whole-handbook bu
 	$(VENVPY) -m pytest -m "not slow" $(PYTEST_ARGS)
 
 # The preview shows warnings without stopping (no -W): the page still updates while
-# an author fixes them; make html and CI stay strict.
-serve: venv ## live preview on http://127.0.0.1:PORT (rebuilds on change; shows checker findings)
-	$(VENVPY) -m sphinx_autobuild --host 127.0.0.1 --port $(PORT) -n --keep-going \
-	  --re-ignore '(^|/)(\.cache|\.venv|node_modules|_build|\.git|\.pytest_cache|\.ruff_cache|\.hypothesis)(/|$$)' \
-	  --pre-build "env PYTHONPATH=tools $(VENVPY) -m protokit --exit-zero" \
-	  $(SPHINXOPTS) . $(BUILDDIR)/serve
+# an author fixes them; make html and CI stay strict. One Sphinx stays warm between
+# saves (protokit.serve), so a save costs the rebuild, not a new Python and Sphinx.
+serve: venv ## live preview on http://127.0.0.1:PORT (rebuilds on save; shows checker findings as warnings)
+	PYTHONPATH=tools $(VENVPY) -m protokit.serve --port $(PORT) --out $(BUILDDIR)/serve
 
 linkcheck: venv ## check external links (bounded timeout; needs the internet)
 	$(SPHINXBUILD) -b linkcheck $(STRICT) -d $(BUILDDIR)/linkcheck.doctrees $(SPHINXOPTS) . $(BUILDDIR)/linkcheck
@@ -113,8 +112,9 @@ clean-venv: clean ## also remove .venv and node_modules
 new: venv ## create a protocol: make new TITLE="..." [TYPE=surgery] [ID=BST-SURG-04]
 	@PYTHONPATH=tools $(VENVPY) -m protokit.scaffold --title "$(TITLE)" --type "$(TYPE)" --id "$(ID)"
 
-bench: venv ## benchmark synthetic handbooks: make bench [N="100 300 1000"] [RUNS=3]
-	PYTHONPATH=tools $(VENVPY) -m protokit.bench --sizes $(N) --runs $(RUNS)
+# PEERS=0 skips MkDocs Material (installed on demand into _build/bench/peer-venv, never by html or test).
+bench: venv browser-deps ## benchmark ours against MkDocs Material: make bench [N="100 300 1000"] [RUNS=3] [PEERS=0]
+	PYTHONPATH=tools $(VENVPY) -m protokit.bench --sizes $(N) --runs $(RUNS) $(if $(filter 0,$(PEERS)),--no-peers)
 
 versions: venv ## build every release tag v* into _build/versions (+ versions.json, latest/)
 	PYTHONPATH=tools $(VENVPY) -m protokit.versions --base-url "$(BASE_URL)" $(if $(FORCE),--force)

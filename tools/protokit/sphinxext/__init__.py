@@ -15,7 +15,7 @@ from ..parse import parse_file
 from .assets import on_build_finished, setup_static
 from .checks import OneWarningPerReference, check_consistency
 from .csp import on_build_finished as scan_scripts
-from .csp import replace_pagename_script
+from .csp import forget_written, replace_pagename_script
 from .domain import DOMAIN, ProtocolDomain
 from .gate import check_schema, contain_config, on_source_read
 from .gate import on_doctree_read as guard_doctree
@@ -86,6 +86,7 @@ def setup(app):
     app.connect("config-inited", setup_static)
     app.connect("config-inited", contain_config)
     app.connect("builder-inited", check_schema)
+    app.connect("env-before-read-docs", forget_written)
     app.connect("source-read", on_source_read)
     # Before Sphinx's image and download collectors (priority 500) copy any file.
     app.connect("doctree-read", guard_doctree, priority=400)

@@ -29,6 +29,11 @@ _SRC = re.compile(r"""\bsrc=["']([^"']+)["']""", re.I)
 _ARTICLE = re.compile(r'<article class="bd-article">(.*?)</article>', re.S)
 
 
+def forget_written(app, env, docnames) -> None:
+    """A new build (``make serve`` builds many times in one process): no page written yet."""
+    app._protokit_written = set()
+
+
 def replace_pagename_script(app, pagename, templatename, context, doctree) -> None:
     """Swap the theme's per-page inline script for a static one with a data attribute."""
     written = getattr(app, "_protokit_written", None)
