@@ -87,5 +87,6 @@ html_theme_options["footer_start"] = ["copyright", "protokit-release"]
 # Protocol pages carry no sidebar listing every protocol: that list made every
 # page's size and build cost grow with the handbook (quadratic overall); the
 # catalogue, the matrix and search are the way in, and phones gain the width.
-html_sidebars = {"protocols/*": []}  # other pages keep the theme default (section navigation)
+# The matrix needs the full width for its six site columns.
+html_sidebars = {"protocols/*": [], "handbook/matrix": []}  # other pages keep the theme default (section navigation)
 html_context = {"default_mode": "light"}

@@ -56,6 +56,31 @@ def handbook_server(built_handbook):
     shutdown()
 
 
+def in_force_answer(page, date: str) -> dict[str, tuple[str, ...]]:
+    """Type a date into the "in force on a date" form, as a reader does, and read the answer.
+
+    Returns each protocol's row (state, version, since, release), keyed by the
+    protocol id the row's link starts with, or ``{"": (message,)}`` when the page
+    answers with a sentence instead of a table.
+    """
+    page.get_by_label("Date of treatment").fill(date)
+    result = page.locator("#protokit-in-force-result")
+    result.locator("table, p").first.wait_for(timeout=10000)
+    page.wait_for_function(
+        "d => document.getElementById('protokit-in-force-result').textContent.includes(d) || "
+        "!document.querySelector('#protokit-in-force-result table')",
+        arg=date,
+        timeout=10000,
+    )
+    if not result.locator("table").count():
+        return {"": (result.inner_text().strip(),)}
+    rows = {}
+    for row in result.locator("tbody tr").all():
+        cells = [c.strip() for c in row.locator("td").all_inner_texts()]
+        rows[cells[0].split(" — ")[0]] = tuple(cells[1:])
+    return rows
+
+
 #: Fixtures that make a test slow: a real build of the whole handbook, or Chromium.
 _SLOW_FIXTURES = {"built_handbook", "handbook_server", "browser"}
 

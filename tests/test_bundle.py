@@ -8,7 +8,10 @@ import sys
 import zipfile
 
 import pytest
-from conftest import REPO
+from conftest import REPO, in_force_answer
+from protokit.releases import DATA_ENV
+
+RELEASE_DATA = REPO / "tests" / "fixtures" / "releases" / "release-data.json"
 
 #: Builds whole handbooks (releases, bundles, twice for reproducibility): not in make test-fast.
 pytestmark = pytest.mark.slow
@@ -19,7 +22,9 @@ def make_bundle(out):
         [sys.executable, "-m", "protokit.bundle", "--out", str(out)],
         capture_output=True,
         text=True,
-        env={**os.environ, "PYTHONPATH": str(REPO / "tools"), "SOURCE_DATE_EPOCH": "1795651200"},
+        # The repository has no release tag yet: the bundle gets a small release history
+        # (HANDBOOK_RELEASE_DATA, as `make versions` passes it), so its in-force page has answers to give.
+        env={**os.environ, "PYTHONPATH": str(REPO / "tools"), "SOURCE_DATE_EPOCH": "1795651200", DATA_ENV: str(RELEASE_DATA)},
         check=False,
     )
     assert proc.returncode == 0, proc.stderr + proc.stdout
@@ -48,6 +53,12 @@ def test_bundle_opens_from_disk_with_diagrams_and_search(bundle, browser, tmp_pa
     assert page.locator('svg[aria-roledescription="error"]').count() == 0
     page.goto((site / "search.html").as_uri() + "?q=Mirels")
     page.wait_for_selector("#search-results ul.search li a", timeout=20000)
+    first = page.locator("#search-results ul.search > li > a").first.inner_text()
+    assert first.startswith("BST-MET-01 — ")  # the scorer and its data load from disk too
+    page.goto((site / "handbook" / "in-force.html").as_uri())
+    answer = in_force_answer(page, "2026-02-01")
+    assert answer["BST-SURG-01"][:2] == ("in force", "1.0") and answer["BST-MET-01"][0] == "no approved version"
+    assert in_force_answer(page, "2026-01-01")["BST-SURG-01"][0] == "no approved version"
     page.close()
     assert errors == []
 

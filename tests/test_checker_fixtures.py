@@ -57,3 +57,12 @@ def test_the_repository_handbook_passes():
     from protokit.settings import REPO_ROOT
 
     assert [str(f) for f in check_tree(REPO_ROOT, use_cache=False) if f.severity == "error"] == []
+
+
+@pytest.mark.parametrize(("short_title", "found"), [("x" * 32, []), ("x" * 33, ["P125"]), ("  " + "x" * 32 + "  ", [])])
+def test_short_title_length_near_misses(tmp_path: Path, short_title: str, found: list[str]):
+    """P125 counts the characters a reader sees: exactly the limit passes, one more fails."""
+    shutil.copytree(FIXTURES / "pass", tmp_path, dirs_exist_ok=True)
+    page = tmp_path / "protocols" / "BST-SURG-01.md"
+    page.write_text(page.read_text().replace("type: surgery\n", f'type: surgery\nshort_title: "{short_title}"\n', 1))
+    assert [f.code for f in check_tree(tmp_path, use_cache=False, on=ON)] == found

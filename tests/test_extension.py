@@ -44,24 +44,43 @@ def test_clean_root_builds_without_warnings(make_app, src):
     assert warnings(app) == ""
 
 
-def test_governance_panel_shows_front_matter_values(make_app, src):
+def test_status_line_under_the_title_and_governance_record_at_the_end(make_app, src):
     app = build(make_app, src)
     page = text_of(app, "protocols/BST-SURG-01.html")
+    status = "BST-SURG-01 · Version 1.2 · Approved · In force since 2026-02-01 · Review due 2028-12-31 · "
+    status += "Owner: Consultant surgeon (role BST-SURG-01) · Governance record"
+    assert status in page
+    record = page[page.index("Governance record ¶") :]
     for expected in (
         "Id : BST-SURG-01",
         "Version : 1.2",
-        "Status : approved",
+        "Status : Approved",
         "Owner : Consultant surgeon (role BST-SURG-01)",
         "Approved by : Protocol committee",
         "Approved on : 2026-01-10",
         "Effective date : 2026-02-01",
         "Review due : 2028-12-31",
-        "Modalities : surgery",
-        "Sites : lower-limb",
+        "Modalities : Surgery",  # the schema's label, not the slug
+        "Sites : Lower limb",
         "Referenced by : BST-MET-01 — Bone metastases",
+        "Released versions",
+        "Reconstruction options clarified.",  # revision history
     ):
-        assert expected in page
-    assert "Reconstruction options clarified." in page  # revision history
+        assert expected in record
+    # Decision first: the status line, then Key recommendations, then the flowchart; the record last.
+    html = (Path(app.outdir) / "protocols/BST-SURG-01.html").read_text(encoding="utf-8")
+    order = [
+        html.index(m)
+        for m in (
+            'class="protocol-status-line',
+            'id="key-recommendations"',
+            'id="pathway-flowchart"',
+            'id="scope-and-purpose"',
+            'id="governance-record"',
+        )
+    ]
+    assert order == sorted(order)
+    assert 'class="section protocol-record no-search"' in html or "protocol-record no-search" in html
 
 
 def test_status_banners(make_app, src):
@@ -85,11 +104,15 @@ def test_protocol_role_links_with_id_and_title(make_app, src):
 def test_catalogue_matrix_and_dashboard(make_app, src):
     app = build(make_app, src)
     catalogue = text_of(app, "protocols/index.html")
-    assert "BST-MET-01 Bone metastases surgery draft 0.3" in catalogue
-    assert "BST-SURG-02 Old limb salvage surgery retired 2.0" in catalogue
+    assert "BST-MET-01 Bone metastases Surgery Draft 0.3" in catalogue
+    assert "BST-SURG-02 Old limb salvage Surgery Retired 2.0" in catalogue
     matrix = text_of(app, "handbook/matrix.html")
-    assert "surgery gap BST-MET-01 BST-SURG-01 BST-MET-01 gap gap gap" in matrix  # retired excluded
-    assert "assessment gap gap gap gap gap gap" in matrix
+    assert "Modality \\ site Upper limb Lower limb Pelvis Sacrum Spine Trunk wall" in matrix
+    # Each cell names its protocols by (short) title and id; the retired one is left out.
+    surgery = "Surgery Upper limb: gap Lower limb: Bone metastases BST-MET-01 Limb salvage BST-SURG-01 "
+    surgery += "Pelvis: Bone metastases BST-MET-01 Sacrum: gap Spine: gap Trunk wall: gap"
+    assert surgery in matrix
+    assert "Assessment Upper limb: gap Lower limb: gap" in matrix
     review = text_of(app, "handbook/review.html")
     assert "Overdue (1) Protocol Review due Owner BST-MET-01 — Bone metastases 2020-01-31" in review
 
@@ -137,6 +160,27 @@ def test_incremental_build_after_retitle_updates_every_page(make_app, src):
     assert "see BST-SURG-01 — Limb-sparing surgery" in text_of(app, "protocols/BST-SURG-02.html")
     for built in Path(app.outdir).rglob("*.html"):
         assert "Limb salvage" not in built.read_text(encoding="utf-8"), built
+
+
+def test_glossary_names_reach_the_protocol_index_entry_and_follow_an_edit(make_app, src):
+    """A protocol's index entry carries the names of the glossary entries that point to it."""
+
+    def synonyms(app) -> str:
+        html = (Path(app.outdir) / "protocols/BST-SURG-01.html").read_text(encoding="utf-8")
+        found = re.search(r'<meta content="([^"]*)" name="keywords"', html)
+        return found.group(1) if found else ""
+
+    assert "xyzq" not in synonyms(build(make_app, src))
+    glossary = src / "handbook" / "glossary.md"
+    glossary.write_text(
+        "# Glossary\n\n```{glossary}\nMDT\n  Multidisciplinary team.\n\n"
+        "XYZQ\n  Xylo-zygomatic quadrant: see {protocol}`BST-SURG-01`.\n```\n"
+    )
+    app = build(make_app, src)  # incremental: only the glossary was edited
+    assert warnings(app) == ""
+    assert {"xyzq", "xylo", "zygomatic", "quadrant"} <= set(synonyms(app).split(", "))
+    index = (Path(app.outdir) / "searchindex.js").read_text(encoding="utf-8")
+    assert '"xyzq"' in index
 
 
 def test_incremental_build_after_deleting_a_protocol(make_app, src):

@@ -35,7 +35,7 @@ def test_strict_build_produces_every_protocol_page(built_handbook):
     assert len(protocols) >= 15
     for pid in protocols:
         page = (built_handbook / "protocols" / f"{pid}.html").read_text(encoding="utf-8")
-        assert "protocol-panel" in page, pid
+        assert "protocol-status-line" in page and "protocol-record" in page, pid
         assert 'class="mermaid"' in page, pid
         assert (built_handbook / "id" / f"{pid}.html").is_file()
 

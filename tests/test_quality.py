@@ -7,7 +7,7 @@ import re
 from pathlib import Path
 
 import pytest
-from conftest import REPO, serve
+from conftest import REPO, in_force_answer, serve
 
 ALL_DRAWN = """() => [...document.querySelectorAll('.mermaid')].every(
     el => el.getAttribute('data-processed') === 'true' && el.querySelector('svg'))"""
@@ -115,7 +115,10 @@ PAGE_TYPES = [
     "handbook/glossary.html",
     "handbook/rules.html",
     "handbook/authoring.html",
+    "handbook/releases.html",
+    "handbook/in-force.html?date=2026-01-01",
     "search.html?q=biopsy",
+    "search.html?q=MSCC",
 ]
 
 
@@ -125,6 +128,8 @@ def test_accessibility_no_serious_or_critical_violations(browser, handbook_serve
     page.goto(f"{handbook_server}/{rel}")
     if page.locator(".mermaid").count():
         page.wait_for_function(ALL_DRAWN, timeout=30000)
+    if rel.startswith("search.html"):
+        page.wait_for_selector("#search-results ul.search li a", timeout=20000)
     page.add_script_tag(path=str(AXE))
     result = page.evaluate("async () => await axe.run(document, {runOnly: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']})")
     page.close()
@@ -158,6 +163,15 @@ def test_site_works_under_the_generated_content_security_policy(browser, built_h
         assert page.locator('svg[aria-roledescription="error"]').count() == 0
         page.goto(f"{url}/search.html?q=Mirels")
         page.wait_for_selector("#search-results ul.search li a", timeout=20000)
+        # The handbook's scorer and its data run under the policy: results are named by id and title.
+        page.goto(f"{url}/search.html?q=MSCC")
+        page.wait_for_selector("#search-results ul.search li a", timeout=20000)
+        assert "BST-SPN-01 — " in page.locator("#search-results ul.search").inner_text()
+        page.goto(f"{url}/handbook/in-force.html")
+        assert in_force_answer(page, "2026-03-01")  # the form's scripts load and answer
+        for rel in ("handbook/matrix.html", "handbook/releases.html", "protocols/BST-MET-01.html"):
+            page.goto(f"{url}/{rel}")
+            page.wait_for_load_state("networkidle")
         page.goto(f"{url}/index.html")
         page.wait_for_load_state("networkidle")
         page.close()

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
-from conftest import REPO
-from protokit.releases import in_force, release_data
+from conftest import REPO, in_force_answer, serve
 
 #: Builds whole handbooks (releases, bundles, twice for reproducibility): not in make test-fast.
 pytestmark = pytest.mark.slow
@@ -34,7 +34,8 @@ def git(repo: Path, *args: str, date: str | None = None) -> str:
     return subprocess.run(["git", "-C", str(repo), *args], capture_output=True, text=True, env=env, check=True).stdout
 
 
-def set_protocol(repo: Path, state: dict, history: list[tuple[str, str, str]]) -> None:
+def set_protocol(repo: Path, state: dict, history: list[tuple[str, str, str]], previous: dict | None = None) -> None:
+    """Write ``state`` into BST-SURG-01 (replacing the ``previous`` state's sentence)."""
     page = repo / "protocols" / "BST-SURG-01.md"
     text = page.read_text()
     front, body = text.split("\n---\n", 1)
@@ -53,6 +54,8 @@ def set_protocol(repo: Path, state: dict, history: list[tuple[str, str, str]]) -
     ]
     lines += [f'  - version: "{v}"\n    date: {d}\n    summary: {s}' for v, d, s in history]
     marker = "## Procedure\n"
+    if previous:
+        body = body.replace(marker + "\n" + previous["text"] + "\n", marker, 1)
     head, tail = body.split(marker, 1)
     page.write_text("\n".join(lines) + "\n---\n" + head + marker + "\n" + state["text"] + "\n" + tail)
 
@@ -74,16 +77,23 @@ def repo(tmp_path_factory) -> Path:
     git(repo, "commit", "-qm", "Release 1", date=TAGS[0][1])
     git(repo, "tag", "-a", TAGS[0][0], "-m", "Release 2026.1", date=TAGS[0][1])
     set_protocol(
-        repo, V2, [("1.1", "2026-02-18", "Allograft added as an option."), ("1.0", "2026-01-10", "First approved version.")]
+        repo,
+        V2,
+        [("1.1", "2026-02-18", "Allograft added as an option."), ("1.0", "2026-01-10", "First approved version.")],
+        previous=V1,
     )
     git(repo, "commit", "-qam", "Release 2", date=TAGS[1][1])
     git(repo, "tag", "-a", TAGS[1][0], "-m", "Release 2026.2", date=TAGS[1][1])
     return repo
 
 
+#: A full address: the feed's links must be absolute (tests serve the archive at /handbook/ on 127.0.0.1).
+BASE_URL = "https://handbook.test/handbook/"
+
+
 def run_versions(repo: Path) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "-m", "protokit.versions", "--repo", str(repo), "--base-url", "/handbook/"],
+        [sys.executable, "-m", "protokit.versions", "--repo", str(repo), "--base-url", BASE_URL],
         capture_output=True,
         text=True,
         env={**os.environ, "PYTHONPATH": str(REPO / "tools")},
@@ -105,7 +115,7 @@ def test_every_release_is_built_from_its_own_tree(archive):
     old = (out / "v2026.1" / "protocols" / "BST-SURG-01.html").read_text()
     new = (out / "v2026.2" / "protocols" / "BST-SURG-01.html").read_text()
     assert V1["text"] in old and V2["text"] not in old
-    assert V2["text"] in new
+    assert V2["text"] in new and V1["text"] not in new
     assert "Release <strong>v2026.1</strong> of 2026-01-15" in old
 
 
@@ -113,8 +123,8 @@ def test_versions_json_lists_every_release_newest_first(archive):
     out, _ = archive
     entries = json.loads((out / "versions.json").read_text())
     assert [(e["version"], e["url"], e["date"], e.get("preferred", False)) for e in entries] == [
-        ("v2026.2", "/handbook/v2026.2/", "2026-02-20", True),
-        ("v2026.1", "/handbook/v2026.1/", "2026-01-15", False),
+        ("v2026.2", f"{BASE_URL}v2026.2/", "2026-02-20", True),
+        ("v2026.1", f"{BASE_URL}v2026.1/", "2026-01-15", False),
     ]
     assert (out / "latest" / "protocols" / "BST-SURG-01.html").read_text() == (
         out / "v2026.2" / "protocols" / "BST-SURG-01.html"
@@ -137,20 +147,6 @@ def test_rerun_skips_built_releases(archive, repo):
     assert proc.returncode == 0
     assert "1/2 v2026.1: already built, skipped" in proc.stdout
     assert "2/2 v2026.2: already built, skipped" in proc.stdout
-
-
-def test_in_force_between_the_tags_is_the_older_version(repo):
-    data = release_data(repo, "/handbook/")
-    on = in_force(data, "2026-02-25")  # after tag 2, before version 1.1 takes effect
-    assert (on["BST-SURG-01"]["version"], on["BST-SURG-01"]["release"], on["BST-SURG-01"]["state"]) == (
-        "1.0",
-        "v2026.1",
-        "in force",
-    )
-    assert on["BST-SURG-01"]["url"] == "/handbook/v2026.1/protocols/BST-SURG-01.html"
-    assert in_force(data, "2026-03-02")["BST-SURG-01"]["version"] == "1.1"
-    assert in_force(data, "2026-01-11")["BST-SURG-01"]["state"] == "no approved version"
-    assert in_force(data, "2026-02-25")["BST-MET-01"]["state"] == "no approved version"  # drafts are never in force
 
 
 def test_since_fails_an_unversioned_change_and_passes_a_bumped_one(repo):
@@ -208,3 +204,124 @@ def test_switcher_and_archive_banner_work_under_the_csp(archive, browser, tmp_pa
     finally:
         shutdown()
     assert violations == []
+
+
+@pytest.fixture
+def served(archive, tmp_path):
+    """The archive on 127.0.0.1 under its own Content-Security-Policy, as a hospital server would serve it."""
+    out, _ = archive
+    (tmp_path / "handbook").symlink_to(out, target_is_directory=True)
+    header = (out / "csp-header.conf").read_text()
+    policy = re.search(r'Content-Security-Policy "([^"]+)"', header).group(1)
+    url, shutdown = serve(tmp_path, headers={"Content-Security-Policy": policy})
+    yield f"{url}/handbook"
+    shutdown()
+
+
+def reader(browser, base: str):
+    """A page that records CSP violations, script errors and any request off the host."""
+    page = browser.new_page()
+    seen = {"csp": [], "errors": [], "outside": []}
+    page.on("console", lambda m: "Content Security Policy" in m.text and seen["csp"].append(m.text))
+    page.on("pageerror", lambda e: seen["errors"].append(str(e)))
+    host = base.split("/handbook")[0]
+    page.on("request", lambda r: None if r.url.startswith((host, "data:", "blob:")) else seen["outside"].append(r.url))
+    return page, seen
+
+
+def axe_serious(browser, url: str, prepare=None) -> list:
+    """axe-core's serious and critical findings on a page (in a page that lets the test inject axe)."""
+    page = browser.new_page(bypass_csp=True)
+    page.goto(url)
+    if prepare:
+        prepare(page)
+    page.add_script_tag(path=str(REPO / "node_modules" / "axe-core" / "axe.min.js"))
+    result = page.evaluate("async () => await axe.run(document, {runOnly: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']})")
+    page.close()
+    return [
+        (v["id"], v["impact"], [n["target"] for n in v["nodes"]][:3])
+        for v in result["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
+
+
+def test_in_force_form_answers_in_the_archive(served, browser):
+    page, seen = reader(browser, served)
+    page.goto(f"{served}/v2026.2/handbook/in-force.html")
+    between = in_force_answer(page, "2026-02-25")  # after tag 2, before version 1.1 takes effect
+    assert between["BST-SURG-01"][:2] == ("in force", "1.0") and between["BST-SURG-01"][3] == "v2026.1"
+    link = page.locator("#protokit-in-force-result a", has_text="BST-SURG-01").get_attribute("href")
+    assert link == f"{BASE_URL}v2026.1/protocols/BST-SURG-01.html"  # the version in force, in the archive
+    assert between["BST-MET-01"][0] == "no approved version"  # drafts are never in force
+    assert in_force_answer(page, "2026-03-02")["BST-SURG-01"][:2] == ("in force", "1.1")
+    assert in_force_answer(page, "2026-01-11")["BST-SURG-01"][0] == "no approved version"
+    assert axe_serious(browser, page.url, lambda p: in_force_answer(p, "2026-02-25")) == []
+    page.close()
+    assert seen == {"csp": [], "errors": [], "outside": []}
+
+
+def test_redline_shows_the_inserted_and_the_deleted_passage(served, browser):
+    page, seen = reader(browser, served)
+    page.goto(f"{served}/v2026.2/protocols/BST-SURG-01.html")
+    record = page.locator("#governance-record")
+    assert re.search(r"1\.1 \(this page\)\s+v2026\.2", record.inner_text())  # released versions, newest first
+    assert "v2026.1" in record.inner_text()
+    record.get_by_role("link", name=re.compile("What changed: version 1.1 against version 1.0")).click()
+    page.wait_for_url(re.compile(r"/v2026\.2/changes/BST-SURG-01\.html$"))
+    section = page.locator("section.redline-section", has=page.get_by_role("heading", name="Procedure"))
+    inserted = " ".join(section.locator("ins").all_inner_texts())
+    deleted = " ".join(section.locator("del").all_inner_texts())
+    assert "or allograft, decided at the MDT." in inserted and "is the default." in deleted
+    assert "or allograft" not in deleted and "is the default" not in inserted
+    # Not by colour alone: struck through and underlined, and named for screen readers.
+    styles = page.evaluate("""() => ['ins', 'del'].map(t => getComputedStyle(document.querySelector(t)).textDecorationLine)""")
+    assert styles == ["underline", "line-through"]
+    assert section.locator("ins").first.text_content().startswith("[inserted]")
+    assert section.locator("del").first.text_content().startswith("[deleted]")
+    assert "Unchanged sections:" in page.locator(".redline-unchanged").inner_text()
+    assert axe_serious(browser, page.url) == []
+    # The release notes link each changed protocol to its redline.
+    page.goto(f"{served}/v2026.2/handbook/releases.html")
+    page.get_by_role("link", name="Compare BST-SURG-01").click()
+    page.wait_for_url(re.compile(r"/v2026\.2/changes/BST-SURG-01\.html$"))
+    assert axe_serious(browser, f"{served}/v2026.2/handbook/releases.html") == []
+    assert axe_serious(browser, f"{served}/v2026.2/protocols/BST-SURG-01.html") == []
+    page.close()
+    assert seen == {"csp": [], "errors": [], "outside": []}
+
+
+def test_no_redline_without_a_previous_released_version(archive):
+    out, _ = archive
+    assert not (out / "v2026.1" / "changes").exists()
+    assert sorted(p.name for p in (out / "v2026.2" / "changes").iterdir()) == ["BST-SURG-01.html"]
+
+
+def test_atom_feed_of_releases_reads_back_with_a_feed_parser(archive):
+    import feedparser
+
+    out, _ = archive
+    feed = feedparser.parse((out / "latest" / "releases.atom").read_bytes())
+    assert feed.bozo == 0 and feed.version == "atom10"
+    assert feed.feed.title == "Handbook releases"
+    assert [e.title for e in feed.entries] == ["Release v2026.2 (2026-02-20)", "Release v2026.1 (2026-01-15)"]
+    newest = feed.entries[0]
+    assert newest.id.startswith("urn:uuid:") and newest.updated == "2026-02-20T09:00:00+00:00"
+    assert newest.link == f"{BASE_URL}v2026.2/handbook/releases.html"
+    content = newest.content[0].value
+    assert "version 1.0 → 1.1. Allograft added as an option." in content
+    assert f'href="{BASE_URL}v2026.2/protocols/BST-SURG-01.html"' in content
+    assert f'href="{BASE_URL}v2026.2/changes/BST-SURG-01.html"' in content
+    links = re.findall(r'href="([^"]+)"', content + "".join(e.content[0].value for e in feed.entries[1:]))
+    assert links and all(link.startswith(BASE_URL) for link in links)  # absolute, from BASE_URL
+    assert newest.summary == "1 changed (BST-SURG-01 1.0 → 1.1: Allograft added as an option.)"
+    assert "Added:" in feed.entries[1].content[0].value and re.fullmatch(r"\d+ added", feed.entries[1].summary)
+    # The home page and the release notes point feed readers at it.
+    for page in ("index.html", "handbook/releases.html"):
+        html = (out / "v2026.2" / page).read_text()
+        assert re.search(
+            r'<link rel="alternate" type="application/atom\+xml" title="Handbook releases" href="(\.\./)?releases.atom">', html
+        )
+    # An old release's feed stops at itself.
+    assert [e.title for e in feedparser.parse((out / "v2026.1" / "releases.atom").read_bytes()).entries] == [
+        "Release v2026.1 (2026-01-15)"
+    ]

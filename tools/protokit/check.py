@@ -156,11 +156,21 @@ class Context:
             self.mermaid_problem = str(exc)
 
 
-@lru_cache(maxsize=8)
 def project_schema(root: Path) -> Schema:
-    """The schema of a handbook tree: its own file, else this repository's."""
-    path = root / SCHEMA_FILE
-    return load_schema(path) if path.is_file() else default_schema()
+    """The schema of a handbook tree: its own file, else this repository's.
+
+    Read once per change of the file (the build asks for it on every page).
+    """
+    path = Path(root) / SCHEMA_FILE
+    if not path.is_file():
+        return default_schema()
+    stat = path.stat()
+    return _schema_at(str(path), stat.st_mtime_ns, stat.st_size)
+
+
+@lru_cache(maxsize=8)
+def _schema_at(path: str, mtime_ns: int, size: int) -> Schema:
+    return load_schema(Path(path))
 
 
 def make_context(

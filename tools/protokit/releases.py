@@ -82,7 +82,13 @@ def protocols_at(repo: Path, ref: str) -> dict[str, dict]:
         text = git(repo, "show", f"{ref}:{name}")
         doc = parse_text(name, text)
         if doc.is_protocol and doc.pid and isinstance(doc.meta, dict):
-            found[doc.pid] = {"meta": _jsonable(doc.meta), "title": doc.title, "path": name, "body": body_hash(text)}
+            found[doc.pid] = {
+                "meta": _jsonable(doc.meta),
+                "title": doc.title,
+                "path": name,
+                "body": body_hash(text),
+                "text": text,
+            }
     return found
 
 
@@ -92,7 +98,13 @@ def protocols_in_tree(root: Path) -> dict[str, dict]:
         text = path.read_text(encoding="utf-8", errors="replace")
         doc = parse_text(f"protocols/{path.name}", text)
         if doc.is_protocol and doc.pid and isinstance(doc.meta, dict):
-            found[doc.pid] = {"meta": _jsonable(doc.meta), "title": doc.title, "path": doc.path, "body": body_hash(text)}
+            found[doc.pid] = {
+                "meta": _jsonable(doc.meta),
+                "title": doc.title,
+                "path": doc.path,
+                "body": body_hash(text),
+                "text": text,
+            }
     return found
 
 
@@ -153,11 +165,18 @@ def compare(old: dict[str, dict], new: dict[str, dict]) -> dict[str, list]:
 
 
 def release_data(repo: Path, base_url: str = "/") -> dict:
-    """Every release: date, notes against the previous one, and each protocol's versions."""
+    """Every release: date, notes against the previous one, and each protocol's versions.
+
+    ``texts`` maps each protocol text's ``body`` hash to the text itself, once per
+    distinct text: the redlines ("What changed") compare them.
+    """
     releases = []
+    texts: dict[str, str] = {}
     previous: dict[str, dict] = {}
     for tag in list_tags(repo):
         current = protocols_at(repo, tag.name)
+        for p in current.values():
+            texts.setdefault(p["body"], p["text"])
         protocols = {
             pid: {
                 "title": p["title"],
@@ -168,6 +187,7 @@ def release_data(repo: Path, base_url: str = "/") -> dict:
                 "retired_on": p["meta"].get("retired_on"),
                 "history": p["meta"].get("history") or [],
                 "url": f"{base_url}{tag.name}/protocols/{pid}.html",
+                "short_title": p["meta"].get("short_title"),
             }
             for pid, p in current.items()
         }
@@ -182,7 +202,7 @@ def release_data(repo: Path, base_url: str = "/") -> dict:
             }
         )
         previous = current
-    return {"base_url": base_url, "releases": releases}
+    return {"base_url": base_url, "releases": releases, "texts": dict(sorted(texts.items()))}
 
 
 def timeline(data: dict) -> tuple[dict[str, list[dict]], dict[str, dict]]:
@@ -190,7 +210,8 @@ def timeline(data: dict) -> tuple[dict[str, list[dict]], dict[str, dict]]:
 
     An approved version is in force from its ``effective_date``; a retired
     protocol stops on ``retired_on``. Drafts are never in force. Each event links
-    to the first release that carried it. The "in force" page looks dates up here.
+    to the first release that carried it. The "in force" page looks dates up in
+    this data in the browser (``static/protokit-in-force.js``, tested in Chromium).
     Returns the events per protocol and where each protocol first appeared.
     """
     events: dict[str, dict[tuple, dict]] = {}
@@ -222,16 +243,6 @@ def _events_of(p: dict) -> list[tuple[str, str]]:
     if p["status"] == "retired" and p.get("retired_on"):
         out.append((p["retired_on"], "retired"))
     return out
-
-
-def in_force(data: dict, on: str) -> dict[str, dict]:
-    """For an ISO date: each protocol's state (in force / retired / no approved version)."""
-    line, first = timeline(data)
-    result = {}
-    for pid, events in line.items():
-        current = [e for e in events if e["since"] <= on]
-        result[pid] = current[-1] if current else {"since": None, "state": "no approved version", "version": None, **first[pid]}
-    return result
 
 
 def load_release_data(root: Path) -> dict | None:

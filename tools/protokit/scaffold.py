@@ -35,6 +35,16 @@ def _yaml_text(value: str) -> str:
     return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
+def short_title(title: str, limit: int) -> str:
+    """A first short title: the title's opening words that fit the limit (the author shortens it)."""
+    words, out = title.split(":")[0].split(), ""
+    for word in words:
+        if len(f"{out} {word}".strip()) > limit:
+            break
+        out = f"{out} {word}".strip()
+    return out or title[:limit].strip()
+
+
 def render_protocol(schema: Schema, pid: str, title: str, ptype: str, today: dt.date) -> str:
     """The protocol text: front matter, H1 and every required section with its prompt."""
     due = today + dt.timedelta(days=REVIEW_AFTER_DAYS)
@@ -42,6 +52,7 @@ def render_protocol(schema: Schema, pid: str, title: str, ptype: str, today: dt.
         "---",
         f"id: {pid}",
         f"title: {_yaml_text(title)}",
+        f"short_title: {_yaml_text(short_title(title, schema.short_title_max))}",
         f"type: {ptype}",
         'version: "0.1"',
         "status: draft",

@@ -89,7 +89,18 @@ class Schema:
     allowed: Allowed = field(default_factory=lambda: Allowed())
     review_horizon_years: int = 5
     limits: dict[str, int] = field(default_factory=lambda: dict(DEFAULT_LIMITS))
+    #: Human labels of vocabulary values ("upper-limb" -> "Upper limb"); slugs stay the stored values.
+    labels: dict[str, dict[str, str]] = field(default_factory=dict)
+    #: Sections a reader meets first on the page, straight under the status line.
+    page_lead: tuple[str, ...] = ()
+    #: Longest ``short_title`` (the matrix and other tight places show it).
+    short_title_max: int = 40
     suppressible: tuple[str, ...] = ("P1", "P2", "P3", "P4", "P503", "P6")
+
+    def label(self, vocabulary: str, value) -> str:
+        """The human label of a vocabulary value (the value itself when it has none)."""
+        text = "" if value is None else str(value)
+        return self.labels.get(vocabulary, {}).get(text, text)
 
     def required_sections(self, protocol_type: str) -> tuple[str, ...]:
         """Return the level-2 headings a protocol of this type needs, in order."""
@@ -157,6 +168,20 @@ def _field(name: str, spec: dict) -> Field:
     )
 
 
+def _default_label(slug: str) -> str:
+    text = str(slug).replace("-", " ")
+    return text[:1].upper() + text[1:]
+
+
+def _vocabulary(name: str, spec) -> tuple[tuple[str, ...], dict[str, str]]:
+    """A vocabulary written as a list of slugs, or as ``slug: Label`` pairs."""
+    if isinstance(spec, dict):
+        return tuple(str(k) for k in spec), {str(k): str(v) if v else _default_label(k) for k, v in spec.items()}
+    if isinstance(spec, list):
+        return tuple(str(v) for v in spec), {str(v): _default_label(v) for v in spec}
+    raise SchemaError(f'{SCHEMA_FILE}: vocabulary {name!r} must be a list or "slug: Label" lines')
+
+
 def parse_schema(data: dict) -> Schema:
     """Build a :class:`Schema` from the loaded YAML mapping."""
     try:
@@ -165,7 +190,8 @@ def parse_schema(data: dict) -> Schema:
             id_pattern=safe_pattern("id_pattern", data["id_pattern"]),
             version_pattern=safe_pattern("version_pattern", data["version_pattern"]),
             fields={k: _field(k, v) for k, v in data["fields"].items()},
-            vocabularies={k: tuple(v) for k, v in data["vocabularies"].items()},
+            vocabularies={k: _vocabulary(k, v)[0] for k, v in data["vocabularies"].items()},
+            labels={k: _vocabulary(k, v)[1] for k, v in data["vocabularies"].items()},
             common_sections=tuple(sections["common"]),
             sections_by_type={k: tuple(v) for k, v in sections["by_type"].items()},
             retired_requires_one_of=tuple(data.get("retired_requires_one_of", ())),
@@ -175,6 +201,8 @@ def parse_schema(data: dict) -> Schema:
             allowed=_allowed(data.get("allowed") or {}),
             review_horizon_years=int(data.get("review_horizon_years", 5)),
             limits=DEFAULT_LIMITS | {k: int(v) for k, v in (data.get("limits") or {}).items()},
+            page_lead=tuple(str(s) for s in data.get("page_lead") or ()),
+            short_title_max=int(data.get("short_title_max", 40)),
             suppressible=tuple(str(c) for c in data.get("suppressible") or ("P1", "P2", "P3", "P4", "P503", "P6")),
         )
     except KeyError as exc:

@@ -121,6 +121,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--force", action="store_true", help="rebuild releases that are already built (repairs only)")
     args = parser.parse_args(argv)
     base_url = args.base_url if args.base_url.endswith("/") else args.base_url + "/"
+    args.repo = args.repo.resolve()  # the node_modules link in each release tree must be absolute
     out = (args.out or args.repo / "_build" / "versions").resolve()
     try:
         tags = list_tags(args.repo)

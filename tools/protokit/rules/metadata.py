@@ -331,3 +331,22 @@ def bad_history(doc, ctx):
             1,
             f'the newest history entry is for version "{first.get("version")}" but the protocol is version "{version}"; add an entry for "{version}" at the top',
         )
+
+
+@rule("P125", "short-title-too-long")
+def short_title_too_long(doc, ctx):
+    """The ``short_title`` is too long for the places that show it (the matrix, a phone).
+
+    Bad: ``short_title: Bone metastases of the limbs and pelvis: impending fracture``.
+
+    Good: ``short_title: Limb and pelvic metastases``.
+    """
+    value = (doc.meta or {}).get("short_title")
+    limit = ctx.schema.short_title_max
+    if isinstance(value, str) and len(value.strip()) > limit:
+        yield (
+            doc.field_line("short_title"),
+            1,
+            f'"short_title" has {len(value.strip())} characters, more than {limit}: shorten "{value.strip()}" '
+            f'(the full title stays in "title")',
+        )

@@ -9,7 +9,7 @@ from __future__ import annotations
 import zlib
 from pathlib import Path
 
-from ..check import DocumentCache
+from ..check import DocumentCache, project_schema
 from ..index import resolve_path
 from ..parse import parse_file
 from .assets import on_build_finished, setup_static
@@ -21,10 +21,20 @@ from .gate import check_schema, contain_config, on_source_read
 from .gate import on_doctree_read as guard_doctree
 from .incremental import on_env_updated
 from .pages import CatalogueDirective, MatrixDirective, ReviewDirective
-from .releasepages import InForceDirective, ReleaseNotesDirective, add_release_context, write_data_script
+from .releasepages import (
+    InForceDirective,
+    ReleaseNotesDirective,
+    add_feed_link,
+    add_page_scripts,
+    add_release_context,
+    write_data_script,
+    write_feed,
+)
 from .render import decorate, protocol_placeholder
 from .resolve import resolve_placeholders
 from .rulesdoc import RulesDirective
+from .search import add_keywords, add_search_script, set_scorer, write_search_data
+from .versionpages import collect_redlines
 
 
 def document_cache(app) -> DocumentCache:
@@ -55,7 +65,7 @@ def on_doctree_read(app, doctree) -> None:
         if diagram.file:  # editing the .mmd rebuilds the page that includes it
             env.note_dependency(str(root / resolve_path(doc.path, diagram.file)))
     if doc.is_protocol:
-        decorate(doctree, doc)
+        decorate(doctree, doc, project_schema(app.srcdir).page_lead)
 
 
 def _code_version() -> int:
@@ -85,20 +95,30 @@ def setup(app):
     app.add_role("protocol", ProtocolDomain.roles["protocol"])
     app.connect("config-inited", setup_static)
     app.connect("config-inited", contain_config)
+    app.connect("config-inited", set_scorer)
     app.connect("builder-inited", check_schema)
     app.connect("env-before-read-docs", forget_written)
     app.connect("source-read", on_source_read)
     # Before Sphinx's image and download collectors (priority 500) copy any file.
     app.connect("doctree-read", guard_doctree, priority=400)
-    app.connect("doctree-read", on_doctree_read)
+    # Before Sphinx's collectors (priority 500): the table of contents follows the
+    # reading order that decorate() gives a protocol page.
+    app.connect("doctree-read", on_doctree_read, priority=450)
     app.connect("env-updated", on_env_updated)
     app.connect("env-check-consistency", check_consistency)
     app.add_post_transform(OneWarningPerReference)
     app.connect("doctree-resolved", resolve_placeholders)
+    app.connect("doctree-resolved", add_keywords)
+    app.connect("env-updated", write_search_data)
+    app.connect("html-page-context", add_search_script)
     app.connect("build-finished", on_build_finished)
-    app.connect("build-finished", write_data_script)
+    app.connect("builder-inited", write_data_script)
+    app.connect("builder-inited", write_feed)
+    app.connect("html-page-context", add_feed_link)
     app.connect("build-finished", save_document_cache)
     app.connect("html-page-context", add_release_context)
+    app.connect("html-page-context", add_page_scripts)
+    app.connect("html-collect-pages", collect_redlines)
     app.connect("build-finished", scan_scripts, priority=900)  # after the pages and assets exist
     app.connect("html-page-context", replace_pagename_script, priority=900)  # after the theme's
     app.add_css_file("protokit.css")

@@ -110,4 +110,5 @@ class ProtocolDomain(Domain):
 
     def get_objects(self):
         for pid, (docname, doc) in self.protocols().items():
-            yield pid, link_text(doc), "protocol", docname, "", 1
+            # The anchor is the page's status line (render.status_line), right under the title.
+            yield pid, link_text(doc), "protocol", docname, f"protocol-{pid.lower()}", 1

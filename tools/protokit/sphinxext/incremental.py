@@ -9,7 +9,9 @@ with the previous build's and hand Sphinx the pages to rewrite.
 from __future__ import annotations
 
 from ..check import today
+from ..searchdata import keywords
 from .domain import DOMAIN
+from .search import data_of
 
 SNAPSHOT = "protokit_snapshot"
 
@@ -25,7 +27,10 @@ def snapshot(domain) -> dict:
     for docname, targets in refs.items():
         for pid in targets:
             backlinks.setdefault(pid, set()).add(docname)
-    return {"today": today().isoformat(), "signatures": signatures, "refs": refs, "backlinks": backlinks}
+    # A protocol's index entry carries its glossary synonyms: a glossary edit changes them.
+    found = data_of(domain)
+    synonyms = {docname: keywords(found, docname) for docname in refs if docname.startswith("protocols/")}
+    return {"today": today().isoformat(), "signatures": signatures, "refs": refs, "backlinks": backlinks, "synonyms": synonyms}
 
 
 def pages_to_rewrite(old: dict | None, new: dict, aggregates: list[str], protocol_pages: dict[str, str]) -> set[str]:
@@ -43,6 +48,9 @@ def pages_to_rewrite(old: dict | None, new: dict, aggregates: list[str], protoco
     if changed:
         out |= set(aggregates)
         out |= {d for d, targets in new["refs"].items() if targets & changed}
+    for docname, words in new.get("synonyms", {}).items():
+        if old.get("synonyms", {}).get(docname) != words:
+            out.add(docname)
     for pid in old["backlinks"].keys() | new["backlinks"].keys():
         if old["backlinks"].get(pid) != new["backlinks"].get(pid) and pid in protocol_pages:
             out.add(protocol_pages[pid])

@@ -18,7 +18,7 @@ from ..check import today as build_today
 from ..model import Document
 from ..schema import Schema
 from .domain import DOMAIN, ProtocolDomain, link_text
-from .render import _text, protocol_placeholder, status_badge
+from .render import _text, labels, protocol_placeholder, status_badge
 from .tables import joined, table
 
 DUE_SOON_DAYS = 90
@@ -72,6 +72,14 @@ class Renderer:
         inline = nodes.inline(label, label, classes=["protocol-ref"])
         return make_refnode(self.builder, self.fromdocname, docname, "", inline, link_text(doc))
 
+    def short_link(self, pid: str) -> nodes.Node:
+        """A link showing the protocol's short title (its title when it has none), then its id."""
+        docname, doc = self.protocols[pid]
+        short = (doc.meta or {}).get("short_title")
+        label = short.strip() if isinstance(short, str) and short.strip() else doc.title
+        inline = nodes.inline("", "", nodes.Text(label), nodes.Text(" "), nodes.literal(pid, pid), classes=["protocol-ref"])
+        return make_refnode(self.builder, self.fromdocname, docname, "", inline, link_text(doc))
+
     def link_or_text(self, pid: str) -> nodes.Node:
         """A link showing "id — title", or the bare id when no protocol has it (P301/P306 report it)."""
         return self.link(pid) if pid in self.protocols else nodes.literal(pid, pid)
@@ -84,8 +92,8 @@ class Renderer:
                 (
                     self.link(pid, pid),
                     doc.title,
-                    _text(meta.get("type")),
-                    status_badge(_text(meta.get("status"))),
+                    labels(self.schema, "types", meta.get("type")),
+                    status_badge(_text(meta.get("status")), labels(self.schema, "statuses", meta.get("status"))),
                     _text(meta.get("version")),
                     _text(meta.get("owner")),
                     _text(meta.get("review_due")),
@@ -106,14 +114,17 @@ class Renderer:
         sites = self.schema.vocabularies["sites"]
         rows = []
         for m in self.schema.vocabularies["modalities"]:
-            row: list = [nodes.strong(m, m)]
+            label = self.schema.label("modalities", m)
+            row: list = [nodes.strong(label, label)]
             for s in sites:
                 pids = cells.get((m, s))
-                row.append(
-                    joined([self.link(p, p) for p in pids], " ") if pids else nodes.inline("gap", "gap", classes=["protocol-gap"])
-                )
+                # The site's name in each cell: shown on phones, where the table becomes a list.
+                site = nodes.inline("", self.schema.label("sites", s) + ": ", classes=["protocol-matrix-site"])
+                items = [nodes.inline("", "", self.short_link(p), classes=["protocol-matrix-item"]) for p in pids or ()]
+                row.append([site, *items] if pids else [site, nodes.inline("gap", "gap", classes=["protocol-gap"])])
             rows.append(row)
-        return [table(["Modality \\ site", *sites], rows, classes=["protocol-matrix"], stub_columns=1)]
+        headers = ["Modality \\ site", *(self.schema.label("sites", s) for s in sites)]
+        return [table(headers, rows, classes=["protocol-matrix"], stub_columns=1)]
 
     def review(self) -> list[nodes.Node]:
         today = build_today()
@@ -133,6 +144,6 @@ class Renderer:
             out.append(nodes.rubric(title, title))
             out.append(table(["Protocol", "Review due", "Owner"], listed) if listed else nodes.paragraph("", "None."))
         out.append(nodes.rubric("By owner", "By owner"))
-        owners = [(owner, joined([self.link(p, p) for p in pids], " ")) for owner, pids in sorted(by_owner.items())]
+        owners = [(owner, joined([self.link(p) for p in pids], "; ")) for owner, pids in sorted(by_owner.items())]
         out.append(table(["Owner", "Protocols"], owners))
         return out

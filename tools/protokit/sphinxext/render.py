@@ -1,22 +1,33 @@
-"""What a reader sees on a protocol page: status banner, governance panel, history.
+"""What a reader sees on a protocol page, decision first.
 
-Read time leaves one placeholder under the H1 and one at the end; write time
-(:mod:`protokit.sphinxext.resolve`) turns them into these nodes from the page's
-own front matter (values exactly as written). Building them late keeps the
-pickled doctrees small and lets links to other protocols resolve directly.
+Reading order: the title; one compact status line (id, version, status, in
+force or not, review due, owner) with the draft, retired or overdue banner; the
+sections the schema puts first (``page_lead``: Key recommendations and the
+flowchart); the other sections; and last the governance record (approval,
+related and referencing protocols, released versions, revision history).
+
+Read time moves the lead sections up and leaves placeholders under the H1 and in
+the record section at the end; write time (:mod:`protokit.sphinxext.resolve`)
+fills them from the page's own front matter (values exactly as written, with
+the schema's labels for vocabulary values). The status line and the record are
+marked ``no-search``: their labels on every page would only add noise to search.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 
 from docutils import nodes
 
 from ..model import Document
+from ..schema import Schema
 from .tables import joined, table
 
 PRINT_NOTE = "Uncontrolled when printed — check the handbook for the current version."
 DRAFT_TEXT = "Draft — not approved for clinical use."
+RECORD_ID = "governance-record"
+RECORD_TITLE = "Governance record"
 
 
 class protocol_placeholder(nodes.General, nodes.Element):  # noqa: N801 - docutils naming
@@ -29,9 +40,17 @@ def _text(value) -> str:
     return "—" if value in (None, "") else str(value)
 
 
-def status_badge(status: str) -> nodes.inline:
+def labels(schema: Schema, vocabulary: str, value) -> str:
+    """Vocabulary values as their human labels ("upper-limb" -> "Upper limb")."""
+    if isinstance(value, list):
+        return ", ".join(schema.label(vocabulary, v) for v in value) if value else "—"
+    return "—" if value in (None, "") else schema.label(vocabulary, value)
+
+
+def status_badge(status: str, label: str | None = None) -> nodes.inline:
     colour = {"approved": "success", "draft": "warning", "retired": "secondary"}.get(status, "danger")
-    return nodes.inline(status, status, classes=["sd-badge", f"sd-bg-{colour}", f"sd-bg-text-{colour}", "protocol-status"])
+    text = label or status
+    return nodes.inline(text, text, classes=["sd-badge", f"sd-bg-{colour}", f"sd-bg-text-{colour}", "protocol-status"])
 
 
 def banner(kind: str, *children: nodes.Node) -> nodes.container:
@@ -68,41 +87,66 @@ def status_banners(doc: Document, link: Link) -> list[nodes.Node]:
     return out
 
 
+def in_force_text(meta: dict, today: dt.date) -> str:
+    """ "In force since ...", "In force from ..." or "Not in force", from the front matter."""
+    status, effective = meta.get("status"), meta.get("effective_date")
+    if status == "approved" and isinstance(effective, str) and effective:
+        return f"In force since {effective}" if effective <= today.isoformat() else f"In force from {effective}"
+    if status == "retired":
+        return f"Not in force (retired {_text(meta.get('retired_on'))})"
+    return "Not in force"
+
+
+def status_line(doc: Document, schema: Schema, today: dt.date) -> nodes.container:
+    """One compact line: id · version · status · in force · review due · owner · record."""
+    meta = doc.meta or {}
+    status = _text(meta.get("status"))
+    parts: list[nodes.Node] = [
+        nodes.literal(doc.pid or "", doc.pid or "", classes=["protocol-id"]),
+        nodes.Text(f"Version {_text(meta.get('version'))}"),
+        status_badge(status, schema.label("statuses", status)),
+        nodes.Text(in_force_text(meta, today)),
+        nodes.Text(f"Review due {_text(meta.get('review_due'))}"),
+        nodes.Text(f"Owner: {_text(meta.get('owner'))}"),
+        nodes.reference("", RECORD_TITLE, refid=RECORD_ID, classes=["protocol-record-link"]),
+    ]
+    line = nodes.paragraph("", "", *joined(parts, " · "))
+    # The id on the line is the target of the protocol's entry in the search index.
+    return nodes.container("", line, classes=["protocol-status-line", "no-search"], ids=[f"protocol-{(doc.pid or '').lower()}"])
+
+
 def _row(name: str, value: nodes.Node | str) -> nodes.field:
     body = nodes.field_body()
     body += nodes.paragraph("", "", value if isinstance(value, nodes.Node) else nodes.Text(value))
     return nodes.field("", nodes.field_name(name, name), body)
 
 
-def governance_panel(doc: Document, link: Link) -> nodes.container:
-    """The panel at the top of every protocol page (a sphinx-design card)."""
+def record_fields(doc: Document, schema: Schema, link: Link) -> nodes.field_list:
+    """Every governance field of the front matter, labelled."""
     meta = doc.meta or {}
     related = [p for p in meta.get("related") or [] if isinstance(p, str)]
+    status = _text(meta.get("status"))
     fields = nodes.field_list(classes=["protocol-fields"])
     fields += _row("Id", nodes.literal(doc.pid or "", doc.pid or ""))
+    fields += _row("Title", doc.title)
+    if isinstance(meta.get("short_title"), str):
+        fields += _row("Short title", meta["short_title"])
     fields += _row("Version", _text(meta.get("version")))
-    fields += _row("Status", status_badge(_text(meta.get("status"))))
+    fields += _row("Status", status_badge(status, schema.label("statuses", status)))
     fields += _row("Owner", _text(meta.get("owner")))
     fields += _row("Approved by", _text(meta.get("approved_by")))
     fields += _row("Approved on", _text(meta.get("approved_on")))
     fields += _row("Effective date", _text(meta.get("effective_date")))
     fields += _row("Review due", _text(meta.get("review_due")))
-    fields += _row("Type", _text(meta.get("type")))
-    fields += _row("Modalities", _text(meta.get("modalities")))
-    fields += _row("Sites", _text(meta.get("sites")))
-    rel = nodes.inline("", "", *joined([link(p) for p in related], "; ")) if related else "—"
+    if meta.get("status") == "retired":
+        fields += _row("Retired on", _text(meta.get("retired_on")))
+    fields += _row("Type", labels(schema, "types", meta.get("type")))
+    fields += _row("Modalities", labels(schema, "modalities", meta.get("modalities")))
+    fields += _row("Sites", labels(schema, "sites", meta.get("sites")))
+    rel = nodes.bullet_list("", *(nodes.list_item("", nodes.paragraph("", "", link(p))) for p in related)) if related else "—"
     fields += _row("Related", rel)
     fields += _row("Referenced by", protocol_placeholder(kind="backlinks", pid=doc.pid or ""))
-
-    # no-search: the panel's labels on every page would only add noise to search results.
-    card = nodes.container(classes=["sd-card", "sd-sphinx-override", "sd-mb-3", "sd-shadow-sm", "protocol-panel", "no-search"])
-    header = nodes.container(classes=["sd-card-header"])
-    header += nodes.paragraph("", "Governance")
-    body = nodes.container(classes=["sd-card-body"])
-    body += fields
-    card += header
-    card += body
-    return card
+    return fields
 
 
 def print_stamp(doc: Document) -> nodes.container:
@@ -127,16 +171,46 @@ def history_section(doc: Document) -> list[nodes.Node]:
     ]
 
 
-def decorate(doctree: nodes.document, doc: Document) -> None:
-    """Leave placeholders under the H1 (stamp, banners, panel) and at the end (history)."""
-    section = next(iter(doctree.findall(nodes.section)), None)
-    if section is None or doc.meta is None:
+def _lead_first(top: nodes.section, lead: tuple[str, ...]) -> None:
+    """Move the lead sections (in the schema's order) before the page's first section."""
+    sections = [c for c in top.children if isinstance(c, nodes.section)]
+    if not sections:
         return
-    title_index = section.first_child_matching_class(nodes.title)
-    section.insert(0 if title_index is None else title_index + 1, protocol_placeholder(kind="header", pid=doc.pid or ""))
-    section.append(protocol_placeholder(kind="history", pid=doc.pid or ""))
+    by_title = {s[0].astext().strip(): s for s in sections if len(s) and isinstance(s[0], nodes.title)}
+    first = [by_title[name] for name in lead if name in by_title]
+    if not first or sections[: len(first)] == first:
+        return
+    at = top.index(sections[0])
+    for section in first:
+        top.remove(section)
+    for n, section in enumerate(first):
+        top.insert(at + n, section)
 
 
-def header_nodes(doc: Document, link: Link) -> list[nodes.Node]:
-    """Print stamp, status banners and governance panel, in reading order."""
-    return [print_stamp(doc), *status_banners(doc, link), governance_panel(doc, link)]
+def decorate(doctree: nodes.document, doc: Document, lead: tuple[str, ...]) -> None:
+    """Reading order for a protocol page: status under the H1, lead sections first, record last.
+
+    Runs before Sphinx collects the page's table of contents, so "On this page"
+    follows the order a reader sees. Leaves placeholders for the status (under
+    the H1) and for the governance record (a last section, out of the search index).
+    """
+    top = next(iter(doctree.findall(nodes.section)), None)
+    if top is None or doc.meta is None:
+        return
+    _lead_first(top, lead)
+    title_index = top.first_child_matching_class(nodes.title)
+    top.insert(0 if title_index is None else title_index + 1, protocol_placeholder(kind="header", pid=doc.pid or ""))
+    record = nodes.section("", classes=["protocol-record", "no-search"], ids=[RECORD_ID])
+    record += nodes.title(RECORD_TITLE, RECORD_TITLE)
+    record += protocol_placeholder(kind="record", pid=doc.pid or "")
+    top.append(record)
+
+
+def header_nodes(doc: Document, schema: Schema, link: Link, today: dt.date) -> list[nodes.Node]:
+    """Print stamp, status line and status banners, in reading order."""
+    return [print_stamp(doc), status_line(doc, schema, today), *status_banners(doc, link)]
+
+
+def record_nodes(doc: Document, schema: Schema, link: Link, versions: list[nodes.Node]) -> list[nodes.Node]:
+    """The governance record at the end of the page: fields, released versions, history."""
+    return [record_fields(doc, schema, link), *versions, *history_section(doc)]

@@ -9,8 +9,9 @@ from ..check import today as build_today
 from .domain import DOMAIN
 from .pages import Renderer
 from .releasepages import in_force_page, release_notes
-from .render import banner, header_nodes, history_section, protocol_placeholder
+from .render import banner, header_nodes, protocol_placeholder, record_nodes
 from .tables import joined
+from .versionpages import versions_nodes
 
 
 def backlinks(domain) -> dict[str, list[str]]:
@@ -40,15 +41,17 @@ def resolve_placeholders(app, doctree: nodes.document, docname: str) -> None:
     protocols = domain.protocols()
     renderer = Renderer(app.builder, docname, protocols, project_schema(app.srcdir))
     links = domain.derived("backlinks", backlinks)
-    # Headers and histories first: the headers hold placeholders of their own.
+    schema = renderer.schema
+    # Headers and records first: they hold placeholders of their own.
     for node in placeholders:
-        if node["kind"] in ("header", "history"):
+        if node["kind"] in ("header", "record"):
             doc = protocols[node["pid"]][1] if node["pid"] in protocols else None
-            new = (
-                []
-                if doc is None
-                else (header_nodes(doc, renderer.link_or_text) if node["kind"] == "header" else history_section(doc))
-            )
+            if doc is None:
+                new = []
+            elif node["kind"] == "header":
+                new = header_nodes(doc, schema, renderer.link_or_text, build_today())
+            else:
+                new = record_nodes(doc, schema, renderer.link_or_text, versions_nodes(app, renderer, doc))
             node.replace_self(new or [nodes.inline()])
     for node in list(doctree.findall(protocol_placeholder)):
         kind, pid = node["kind"], node["pid"]
@@ -58,7 +61,7 @@ def resolve_placeholders(app, doctree: nodes.document, docname: str) -> None:
         elif kind == "overdue":
             new = _overdue(protocols[pid][1]) if pid in protocols else []
         elif kind == "release_notes":
-            new = release_notes(app)
+            new = release_notes(app, renderer)
         elif kind == "in_force":
             new = in_force_page(app)
         else:

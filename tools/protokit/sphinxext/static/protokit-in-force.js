@@ -43,7 +43,10 @@
   function start() {
     var input = document.getElementById("protokit-date");
     if (!input) return;
-    input.addEventListener("change", function () { if (input.value) render(input.value); });
+    // "input" fires as soon as a typed date is complete; "change" when it is picked.
+    ["input", "change"].forEach(function (ev) {
+      input.addEventListener(ev, function () { if (input.value) render(input.value); });
+    });
     var fromUrl = new URLSearchParams(window.location.search).get("date");
     if (fromUrl) { input.value = fromUrl; render(fromUrl); }
   }
