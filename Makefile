@@ -31,7 +31,7 @@ VENV_STAMP := $(VENV)/.installed
 NPM_STAMP  := node_modules/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help venv html check test test-fast lint serve linkcheck clean clean-venv browser-deps new bench versions bundle
+.PHONY: help venv html check test test-fast lint legibility serve linkcheck clean clean-venv browser-deps new bench versions bundle
 
 help: ## show this help
 	@echo "Bone and Soft Tissue Oncology protocol handbook"
@@ -52,7 +52,7 @@ $(VENV_STAMP): requirements.txt
 	@touch $@
 
 $(NPM_STAMP): package.json package-lock.json
-	@echo "==> installing npm packages (mermaid, jsdom, axe-core) from package-lock.json" >&2
+	@echo "==> installing npm packages (mermaid, jsdom, axe-core, @panzoom/panzoom) from package-lock.json" >&2
 	@command -v npm >/dev/null || { echo "error: npm is not installed; install Node.js 20 (Debian: apt-get install nodejs npm)" >&2; exit 2; }
 	@npm ci --no-audit --no-fund --loglevel=error >&2
 	@touch $@
@@ -111,6 +111,9 @@ clean-venv: clean ## also remove .venv and node_modules
 
 new: venv ## create a protocol: make new TITLE="..." [TYPE=surgery] [ID=BST-SURG-04]
 	@PYTHONPATH=tools $(VENVPY) -m protokit.scaffold --title "$(TITLE)" --type "$(TYPE)" --id "$(ID)"
+
+legibility: venv browser-deps ## smallest flowchart text per protocol page at 1280 px, 390 px and in print (after make html)
+	PYTHONPATH=tools $(VENVPY) -m protokit.legibility --site $(BUILDDIR)/html
 
 # PEERS=0 skips MkDocs Material (installed on demand into _build/bench/peer-venv, never by html or test).
 bench: venv browser-deps ## benchmark ours against MkDocs Material: make bench [N="100 300 1000"] [RUNS=3] [PEERS=0]

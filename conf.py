@@ -51,9 +51,12 @@ myst_fence_as_directive = settings.MYST_FENCE_AS_DIRECTIVE
 # never from a CDN: the intranet has no internet.
 mermaid_use_local = "mermaid/mermaid.esm.min.mjs"
 mermaid_version = ""
-mermaid_init_config = {"startOnLoad": False, "securityLevel": "strict"}
-# The default fullscreen glyph has no font on Debian's Chromium; print and
-# phone readers need the diagram inline anyway.
+mermaid_init_config = settings.MERMAID_CONFIG
+# Natural size: the extension's frame scrolls instead (see protokit/sphinxext/flowchart.py).
+mermaid_width = "auto"
+mermaid_height = "auto"
+# The extension's own full-screen view (a labelled button, pan and zoom) replaces
+# this one, whose glyph has no font on Debian's Chromium.
 mermaid_fullscreen = False
 
 # Link checking (make linkcheck): bounded timeouts and retries, commented ignores.

@@ -226,3 +226,33 @@ def test_redirect_over_a_live_page_fails_the_build(make_app, src):
     app = build(make_app, src)
     assert 'P603 redirect from "protocols/BST-MET-01" would overwrite a live page' in warnings(app)
     assert "Bone metastases" in text_of(app, "protocols/BST-MET-01.html")
+
+
+FLOW_FIXTURES = sorted(p for p in (Path(__file__).parent / "fixtures" / "fail").glob("P4*.mmd") if "P407" <= p.stem[:4] <= "P413")
+
+
+@pytest.mark.parametrize("fixture", FLOW_FIXTURES, ids=lambda p: p.stem)
+def test_a_flowchart_finding_is_the_same_warning_in_the_build(make_app, src, fixture):
+    from protokit.check import check_tree
+
+    chart = src / "diagrams" / "BST-SURG-01.mmd"
+    chart.write_text(fixture.read_text().split("%% expect:")[0])
+    page = src / "protocols" / "BST-SURG-01.md"
+    page.write_text(page.read_text().replace("{node}`A, B`", "{node}`A, B, C, D`"))
+    expected = [f for f in check_tree(src, use_cache=False) if f.path == "diagrams/BST-SURG-01.mmd"]
+    assert expected, fixture.name
+    app = build(make_app, src)
+    found = warnings(app).strip().splitlines()
+    assert sorted(found) == sorted(f"{chart}:{f.line}: WARNING: {f.code} {f.message} [protocol.{f.rule}]" for f in expected)
+
+
+def test_boxes_and_steps_link_both_ways_in_the_html(make_app, src):
+    app = build(make_app, src)
+    html = (Path(app.outdir) / "protocols" / "BST-SURG-01.html").read_text(encoding="utf-8")
+    assert '<li id="BST-SURG-01-step-A">' in html  # the step a box links to
+    assert 'href="#BST-SURG-01-node-A"' in html  # the step's link back to its box
+    links = re.search(
+        r'<figure class="protocol-flow" id="BST-SURG-01-chart" data-prefix="BST-SURG-01" data-links="([^"]+)"', html
+    )
+    assert links and "BST-SURG-01-step-B" in links.group(1).replace("&quot;", '"')
+    assert "<script" not in html[html.index('<figure class="protocol-flow"') : html.index("</figure>")]

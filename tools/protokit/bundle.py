@@ -27,14 +27,17 @@ from .browser import CHROMIUM, FLAGS, serve
 from .build import progress as _progress
 from .build import strict_build
 from .releases import current_release
-from .settings import REPO_ROOT
+from .settings import MERMAID_CONFIG, REPO_ROOT
 
-SVG_CACHE = REPO_ROOT / ".cache" / "protokit" / "svg"
+#: Drawn SVG by source hash, one folder per mermaid configuration (a new setting redraws).
+SVG_CACHE = (
+    REPO_ROOT / ".cache" / "protokit" / "svg" / hashlib.sha256(repr(sorted(MERMAID_CONFIG.items())).encode()).hexdigest()[:12]
+)
 _PRE = re.compile(r'<pre\s+class="mermaid"[^>]*>\s*(.*?)\s*</pre>', re.S)
 _MODULE = re.compile(r'<script type="module">import mermaid from .*?</script>\s*', re.S)
-RENDER_JS = """async (items) => {
+RENDER_JS = """async ([config, items]) => {
   const { default: mermaid } = await import('./_static/mermaid/mermaid.esm.min.mjs');
-  mermaid.initialize({ startOnLoad: false, securityLevel: 'strict' });
+  mermaid.initialize(config);
   const out = [];
   for (const [id, source] of items) {
     try { out.push((await mermaid.render(id, source)).svg); } catch (e) { out.push('ERROR: ' + e.message); }
@@ -92,7 +95,8 @@ def render_svgs(site: Path, sources: dict[str, str]) -> dict[str, str]:
             browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
             page = browser.new_page()
             page.goto(f"{url}/index.html")
-            rendered = page.evaluate(RENDER_JS, [[f"diagram-{k[:12]}", sources[k]] for k in missing])
+            items = [[f"diagram-{k[:12]}", sources[k]] for k in missing]
+            rendered = page.evaluate(RENDER_JS, [MERMAID_CONFIG, items])
             browser.close()
     finally:
         shutdown()

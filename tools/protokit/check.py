@@ -192,6 +192,10 @@ def make_context(
 def run_rules(ctx: Context, rules: list[Rule], only: set[str] | None = None) -> list[Finding]:
     """Run the rules; ``only`` limits reported findings to these paths."""
     findings: list[Finding] = []
+    report = only
+    if only is not None:  # a page and the diagrams it includes are checked together
+        report = widen(ctx, only, pages=False)
+        only = widen(ctx, only)
     for r in rules:
         if r.scope == "project":
             for path, line, col, message in r.on_project(ctx):
@@ -202,12 +206,24 @@ def run_rules(ctx: Context, rules: list[Rule], only: set[str] | None = None) -> 
                 continue
             if r.scope == "protocol" and not doc.is_protocol:
                 continue
-            for line, col, message in r.on_document(doc, ctx):
-                findings.append(r.finding(doc.path, line, col, message, ctx.release))
+            for path, line, col, message in r.on_document(doc, ctx):
+                findings.append(r.finding(path, line, col, message, ctx.release))
     findings = apply_suppressions(ctx, rules, findings)
-    if only is not None:  # project rules see everything; report only what was asked
-        findings = [f for f in findings if f.path in only or f.path == DIAGRAM_DIR]
+    if report is not None:  # project rules see everything; report what was asked (and its diagrams)
+        findings = [f for f in findings if f.path in report or f.path == DIAGRAM_DIR]
     return sorted(set(findings))
+
+
+def widen(ctx: Context, only: set[str], pages: bool = True) -> set[str]:
+    """``only`` plus the diagrams its pages include (and the pages that include its diagrams)."""
+    wider = set(only)
+    for doc in ctx.index.docs.values():
+        files = {p for d in doc.diagrams if (p := diagram_path(doc, d))}
+        if doc.path in only:
+            wider |= files
+        elif pages and files & only:
+            wider.add(doc.path)
+    return wider
 
 
 def _comment_col(line: str) -> int:
@@ -269,7 +285,8 @@ def check_tree(
     if since:  # raises GitError for an unknown tag: a usage error (exit 2)
         ctx.since, ctx.since_ref = protocols_at(root, since), since
     if any(r.code.startswith("P4") for r in rules):
-        wanted = [d for d in docs if only is None or d.path in only]
+        scope = None if only is None else widen(ctx, only)  # a page with its diagrams
+        wanted = [d for d in docs if scope is None or d.path in scope]
         # The verdict cache is keyed by content, so it stays on even with --no-cache.
         ctx.validate_diagrams(wanted)
     return run_rules(ctx, rules, only)

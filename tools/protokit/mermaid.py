@@ -1,8 +1,9 @@
 """Validate mermaid sources with the real mermaid parser (Node + jsdom), batched.
 
-All diagrams of a run go to one Node process. Results are cached by content
-hash in ``.cache/protokit/mermaid.json``, so an unchanged diagram is never
-parsed twice.
+All diagrams of a run go to one Node process, which also returns each
+flowchart's graph as mermaid's parser built it (nodes, edges, and where each was
+written). Results are cached by content hash in ``.cache/protokit/mermaid.json``,
+so an unchanged diagram is never parsed twice.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from .settings import REPO_ROOT
 
 SCRIPT = Path(__file__).with_name("mermaid_check.mjs")
 #: Bump when the validator changes, so old cached verdicts are dropped.
-VALIDATOR_VERSION = "1"
+VALIDATOR_VERSION = "2"  # 2: flowchart graphs (nodes, edges, positions)
 
 
 def _mermaid_version() -> str:
@@ -39,6 +40,7 @@ class Verdict:
 
     error: str | None
     line: int | None
+    graph: dict | None = None  # a flowchart's nodes and edges (see mermaid_check.mjs)
 
 
 class MermaidUnavailableError(Exception):
@@ -65,7 +67,8 @@ def _load_cache(path: Path) -> dict:
         return {}
 
 
-def _run_node(sources: list[str]) -> list[dict]:
+def run_node(sources: list[str]) -> list[dict]:
+    """Parse every source in one Node process; a verdict and (for a flowchart) a graph each."""
     node = shutil.which("node")
     if not node:
         raise MermaidUnavailableError('Node.js is not installed; run "make venv" (see README)')
@@ -93,8 +96,8 @@ def validate(sources: list[str], use_cache: bool = True) -> dict[str, Verdict]:
     cache = _load_cache(cache_file) if use_cache else {}
     todo = sorted({s for s in sources if _key(s) not in cache})
     if todo:
-        for source, result in zip(todo, _run_node(todo), strict=True):
-            cache[_key(source)] = [result.get("error"), result.get("line")]
+        for source, result in zip(todo, run_node(todo), strict=True):
+            cache[_key(source)] = [result.get("error"), result.get("line"), result.get("graph")]
         if use_cache:
             try:
                 cache_file.parent.mkdir(parents=True, exist_ok=True)

@@ -66,6 +66,21 @@ class Diagram:
     source: str | None  # inline source, when there is no file
     line: int
     col: int
+    section: str = ""  # the level-2 heading it sits under
+    body_line: int = 0  # the source line of an inline diagram's first line
+
+
+@dataclass(frozen=True)
+class Step:
+    """A numbered item of "The decisions in words" under the pathway flowchart.
+
+    ``nodes`` are the ``{node}`` roles in it: the chart boxes the step explains.
+    """
+
+    number: int
+    line: int
+    col: int
+    nodes: tuple[Ref, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -102,6 +117,8 @@ class Document:
     html: tuple[Html, ...] = ()
     directives: tuple[Directive, ...] = ()
     terms: tuple[tuple[str, int], ...] = ()
+    steps: tuple[Step, ...] = ()
+    steps_line: int = 0  # the "Pathway flowchart" heading (0: no such section)
 
     @property
     def docname(self) -> str:

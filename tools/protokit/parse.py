@@ -15,8 +15,8 @@ from markdown_it.token import Token
 from myst_parser.slugs import github_slugify, unique_slug
 
 from . import frontmatter
-from .model import Defect, Diagram, Directive, Document, Heading, Html, Ref
-from .settings import MYST_HEADING_ANCHORS, markdown_parser
+from .model import Defect, Diagram, Directive, Document, Heading, Html, Ref, Step
+from .settings import FLOWCHART_SECTION, MYST_HEADING_ANCHORS, NODE_ROLE, markdown_parser
 
 #: Directives whose body is not Markdown (never re-parsed for references).
 LITERAL_DIRECTIVES = frozenset(
@@ -82,6 +82,11 @@ class _Collector:
         self.defects: list[Defect] = []
         self.slugs: set[str] = set()
         self.meta_token: Token | None = None
+        self.section = ""  # the current level-2 heading
+        self.steps: list[Step] = []
+        self.steps_line = 0
+        self.steps_state = "before"  # "before", "in" or "after" the list of the decisions in words
+        self.step_start = 1
 
     def walk(self, tokens: list[Token], offset: int, depth: int) -> None:
         """Collect from a token stream whose line 0 is source line ``offset``."""
@@ -93,6 +98,8 @@ class _Collector:
                 self.labels.append((tok.content.strip(), start + 1))
             elif tok.type == "heading_open":
                 self._heading(tokens, i, start, depth)
+            elif tok.type in ("ordered_list_open", "ordered_list_close", "list_item_open") and depth == 0:
+                self._steps(tok, start)
             elif tok.type == "inline":
                 self._inline(tok, start)
             elif tok.type in ("fence", "colon_fence"):
@@ -117,6 +124,24 @@ class _Collector:
                 has_body = True
                 break
         self.headings.append(Heading(level, text.strip(), slug, start + 1, has_body, depth > 0))
+        if depth == 0 and level <= 2:
+            self.section = text.strip() if level == 2 else ""
+            if self.section == FLOWCHART_SECTION and not self.steps_line:
+                self.steps_line = start + 1
+
+    def _steps(self, tok: Token, start: int) -> None:
+        """The first numbered list of the flowchart section: "The decisions in words"."""
+        if tok.type == "ordered_list_open" and tok.level == 0:
+            if self.section == FLOWCHART_SECTION and self.steps_state == "before":
+                self.steps_state = "in"
+                self.step_start = int(tok.attrs.get("start", 1) or 1)
+        elif tok.type == "ordered_list_close" and tok.level == 0 and self.steps_state == "in":
+            self.steps_state = "after"
+        elif tok.type == "list_item_open" and tok.level == 1 and self.steps_state == "in":
+            raw = self.lines[start] if start < len(self.lines) else ""
+            marker = re.match(r"\s*\d+[.)]\s*", raw)
+            col = marker.end() + 1 if marker else 1
+            self.steps.append(Step(self.step_start + len(self.steps), start + 1, col))
 
     def _locate(self, start: int, needle: str, cursor: list[int]) -> tuple[int, int]:
         """Find ``needle`` in the source from a block's first line onwards."""
@@ -135,6 +160,9 @@ class _Collector:
                 name = child.meta.get("name", "")
                 line, col = self._locate(start, f"{{{name}}}`", cursor)
                 self.refs.append(Ref(name, child.content, line, col))
+                if name == NODE_ROLE and self.steps_state == "in" and self.steps:
+                    step = self.steps[-1]
+                    self.steps[-1] = Step(step.number, step.line, step.col, (*step.nodes, self.refs[-1]))
             elif child.type == "link_open":
                 href = str(child.attrs.get("href", ""))
                 line, col = self._locate(start, "](" + href, cursor)
@@ -160,7 +188,7 @@ class _Collector:
             options = tuple(_options(body_lines[:skip]))
             self.directives.append(Directive(name, arg, options, start + 1))
         if name == "mermaid":
-            self.diagrams.append(Diagram(arg or None, None if arg else body, start + 1, 1))
+            self.diagrams.append(Diagram(arg or None, None if arg else body, start + 1, 1, self.section, start + 2 + skip))
         elif name == "glossary" and match:
             self._glossary(body_lines, start + 1)
         elif match and name not in LITERAL_DIRECTIVES:
@@ -259,6 +287,8 @@ def parse_text(path: str, text: str, defects: list[Defect] | None = None) -> Doc
         html=tuple(col.html),
         directives=tuple(col.directives),
         terms=tuple(col.terms),
+        steps=tuple(col.steps),
+        steps_line=col.steps_line,
     )
 
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from .check import project_schema
 from .schema import Schema
-from .settings import DIAGRAM_DIR, PROTOCOL_DIR, REPO_ROOT
+from .settings import DIAGRAM_DIR, FLOWCHART_SECTION, PROTOCOL_DIR, REPO_ROOT
 
 USAGE = 'usage: make new TITLE="Protocol title" [TYPE=surgery] [ID=BST-SURG-04]'
 REVIEW_AFTER_DAYS = 365  # the first review is due a year after the draft (governance page)
@@ -72,16 +72,33 @@ def render_protocol(schema: Schema, pid: str, title: str, ptype: str, today: dt.
     ]
     for section in schema.required_sections(ptype):
         lines += [f"## {section}", ""]
-        if section == "Pathway flowchart":
+        if section == FLOWCHART_SECTION:
             lines += [f"```{{mermaid}} /{DIAGRAM_DIR}/{pid}.mmd", "```", ""]
         lines += [f"To be written: {schema.prompts.get(section, 'the content of this section.')}", ""]
+        if section == FLOWCHART_SECTION:
+            lines += STEPS + [""]
     return "\n".join(lines)
 
 
+#: "The decisions in words": each step names the chart box it explains with {node}
+#: (see the authoring guide); the boxes then link to their steps and back.
+STEPS = [
+    "The decisions in words:",
+    "",
+    "1. {node}`A` To be written: who enters this pathway, and from where.",
+    "2. {node}`B` To be written: the first decision, as a question.",
+    "3. {node}`C` To be written: if yes, what is done, and where the patient goes next.",
+    "4. {node}`D` To be written: if no, what is done, and where the patient goes next.",
+]
+
+
 def render_diagram(pid: str, title: str) -> str:
+    # One start; every decision's exits labelled; each end drawn as a stadium ([...])
+    # that says where the pathway hands over (rules P407-P413).
     return (
         f"flowchart TD\n  accTitle: {title} pathway\n  accDescr: Draft pathway for {pid}, to be drawn.\n"
-        "  A[Entry] --> B{First decision}\n  B -- Yes --> C[Action]\n  B -- No --> D[Alternative]\n"
+        "  A[Entry] --> B{First decision}\n  B -- Yes --> C([Action, then follow-up])\n"
+        "  B -- No --> D([Alternative, then discharge])\n"
     )
 
 

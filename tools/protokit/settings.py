@@ -21,6 +21,16 @@ DIAGRAM_DIR = "diagrams"
 SCHEMA_FILE = "protocols/schema.yaml"
 GLOSSARY_FILE = "handbook/glossary.md"
 
+#: The section that holds a protocol's flowchart and "The decisions in words".
+FLOWCHART_SECTION = "Pathway flowchart"
+#: The role that names the chart node a step explains: ``1. {node}`B` Fit for surgery?``
+NODE_ROLE = "node"
+
+#: How mermaid draws, on the site and in the downtime bundle: strict security (no
+#: scripts or javascript: links from a diagram), and flowcharts at their natural
+#: size: the page's frame scrolls, because a chart shrunk to fit is unreadable.
+MERMAID_CONFIG = {"startOnLoad": False, "securityLevel": "strict", "flowchart": {"useMaxWidth": False}}
+
 MYST_ENABLE_EXTENSIONS = ["colon_fence", "deflist", "fieldlist"]
 MYST_HEADING_ANCHORS = 3
 #: Plain ```mermaid fences become diagrams, as Git hosting previews show them.

@@ -6,8 +6,9 @@ kebab-case name and a docstring whose first line is its summary; the rest shows
 a bad and a good example. The handbook's rule reference is generated from them.
 
 A *document* rule is called as ``func(doc, ctx)`` and yields
-``(line, col, message)``; a *project* rule is called as ``func(ctx)`` and yields
-``(path, line, col, message)``.
+``(line, col, message)`` about the page, or ``(path, line, col, message)`` about
+another file of the page (a flowchart's ``.mmd``); a *project* rule is called
+as ``func(ctx)`` and yields ``(path, line, col, message)``.
 """
 
 from __future__ import annotations
@@ -25,10 +26,14 @@ if TYPE_CHECKING:  # types only: the engine imports the rules, never the reverse
     from ..model import Document
 
 
-class DocumentRule(Protocol):
-    """A rule over one page: yields ``(line, col, message)``."""
+#: What a document rule yields: a place in the page, or a place in another file of it.
+Located = tuple[int, int, str] | tuple[str, int, int, str]
 
-    def __call__(self, doc: Document, ctx: Context) -> Iterator[tuple[int, int, str]]: ...
+
+class DocumentRule(Protocol):
+    """A rule over one page: yields ``(line, col, message)`` or ``(path, line, col, message)``."""
+
+    def __call__(self, doc: Document, ctx: Context) -> Iterator[Located]: ...
 
 
 class ProjectRule(Protocol):
@@ -47,9 +52,10 @@ class Rule:
     scope: str  # "document", "protocol" (protocol pages only) or "project"
     func: Callable[..., Iterator[tuple]]
 
-    def on_document(self, doc: Document, ctx: Context) -> Iterator[tuple[int, int, str]]:
-        """Run a document or protocol rule on one page."""
-        return cast("DocumentRule", self.func)(doc, ctx)
+    def on_document(self, doc: Document, ctx: Context) -> Iterator[tuple[str, int, int, str]]:
+        """Run a document or protocol rule on one page; each finding says its file."""
+        for item in cast("DocumentRule", self.func)(doc, ctx):
+            yield item if len(item) == 4 else (doc.path, *item)
 
     def on_project(self, ctx: Context) -> Iterator[tuple[str, int, int, str]]:
         """Run a project rule over the whole handbook."""
@@ -75,7 +81,18 @@ class Rule:
 MAX_MESSAGE = 400
 
 REGISTRY: dict[str, Rule] = {}
-_MODULES = ("files", "metadata", "sections", "references", "diagrams", "safety", "containment", "governance", "releases")
+_MODULES = (
+    "files",
+    "metadata",
+    "sections",
+    "references",
+    "diagrams",
+    "flowchart",
+    "safety",
+    "containment",
+    "governance",
+    "releases",
+)
 
 
 def rule(code: str, name: str, *, severity: str = "error", scope: str = "protocol"):

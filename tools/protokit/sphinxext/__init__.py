@@ -12,11 +12,13 @@ from pathlib import Path
 from ..check import DocumentCache, project_schema
 from ..index import resolve_path
 from ..parse import parse_file
-from .assets import on_build_finished, setup_static
+from .assets import copy_scripts, on_build_finished, setup_static
 from .checks import OneWarningPerReference, check_consistency
 from .csp import on_build_finished as scan_scripts
 from .csp import forget_written, replace_pagename_script
 from .domain import DOMAIN, ProtocolDomain
+from .flowchart import register as register_flowcharts
+from .flowchart import wrap_diagrams
 from .gate import check_schema, contain_config, on_source_read
 from .gate import on_doctree_read as guard_doctree
 from .incremental import on_env_updated
@@ -64,6 +66,8 @@ def on_doctree_read(app, doctree) -> None:
     for diagram in doc.diagrams:
         if diagram.file:  # editing the .mmd rebuilds the page that includes it
             env.note_dependency(str(root / resolve_path(doc.path, diagram.file)))
+    if doc.diagrams:
+        wrap_diagrams(doctree, doc, env.docname)
     if doc.is_protocol:
         decorate(doctree, doc, project_schema(app.srcdir).page_lead)
 
@@ -93,10 +97,12 @@ def setup(app):
     app.add_directive("protocol-release-notes", ReleaseNotesDirective)
     app.add_directive("protocol-in-force", InForceDirective)
     app.add_role("protocol", ProtocolDomain.roles["protocol"])
+    register_flowcharts(app)
     app.connect("config-inited", setup_static)
     app.connect("config-inited", contain_config)
     app.connect("config-inited", set_scorer)
     app.connect("builder-inited", check_schema)
+    app.connect("builder-inited", copy_scripts)
     app.connect("env-before-read-docs", forget_written)
     app.connect("source-read", on_source_read)
     # Before Sphinx's image and download collectors (priority 500) copy any file.

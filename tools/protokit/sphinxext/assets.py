@@ -10,6 +10,7 @@ from sphinx.util import logging
 from ..redirects import load_redirects, redirect_page, relative_url
 from ..settings import REPO_ROOT
 from .domain import DOMAIN
+from .flowchart import copy_panzoom
 
 logger = logging.getLogger(__name__)
 
@@ -18,6 +19,7 @@ TEMPLATES = Path(__file__).with_name("templates")
 MERMAID_DIST = REPO_ROOT / "node_modules" / "mermaid" / "dist"
 MERMAID_ENTRY = "mermaid.esm.min.mjs"
 MERMAID_CHUNKS = Path("chunks") / "mermaid.esm.min"
+PANZOOM_DIST = REPO_ROOT / "node_modules" / "@panzoom" / "panzoom" / "dist"
 #: Permalinks: <site>/id/BST-SURG-01.html redirects to the protocol's page.
 PERMALINK_DIR = "id"
 
@@ -57,6 +59,18 @@ def write_permalinks(outdir: Path, protocols: dict) -> None:
         text = redirect_page(f"../{docname}.html", title=pid, what=f"{pid} is at")
         if not page.is_file() or page.read_text(encoding="utf-8") != text:
             page.write_text(text, encoding="utf-8")
+
+
+def copy_scripts(app) -> None:
+    """The pan/zoom library, before the pages link it (Sphinx adds its checksum to the link)."""
+    if app.builder.format != "html":
+        return
+    if not copy_panzoom(Path(app.outdir), PANZOOM_DIST):
+        logger.warning(
+            'the pan/zoom library is not installed (node_modules/@panzoom/panzoom); run "make venv"',
+            type="protocol",
+            subtype="assets",
+        )
 
 
 def on_build_finished(app, exception) -> None:

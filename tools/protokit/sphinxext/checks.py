@@ -17,7 +17,9 @@ from sphinx.util import logging
 from ..check import discover, make_context, run_rules
 from ..findings import visible
 from ..rules import all_rules
+from ..rules.diagrams import diagram_path
 from .domain import DOMAIN
+from .flowchart import diagram_key
 
 logger = logging.getLogger(__name__)
 
@@ -55,6 +57,20 @@ def _location(env, path: str, line: int):
     return f"{Path(env.srcdir, path)}:{line}"
 
 
+def keep_graphs(app, ctx, docs) -> None:
+    """Each diagram's graph, for the links written into its page (see flowchart.py)."""
+    graphs = {}
+    for doc in docs:
+        for d in doc.diagrams:
+            path = diagram_path(doc, d)
+            source = ctx.diagram_text(path) if path else d.source
+            verdict = ctx.mermaid_verdict(source) if source is not None else None
+            if verdict and verdict.graph:
+                graphs[diagram_key(doc, d)] = verdict.graph
+    app._protokit_graphs = graphs
+    app._protokit_id_pattern = ctx.schema.id_pattern
+
+
 def check_consistency(app, env) -> None:
     """Run every rule over the stored documents; log findings with their location."""
     root = Path(app.srcdir)
@@ -62,6 +78,7 @@ def check_consistency(app, env) -> None:
     _, diagram_files = discover(root)
     ctx = make_context(root, docs, diagram_files, release=app.config.protocol_release_mode)
     ctx.validate_diagrams(docs)
+    keep_graphs(app, ctx, docs)
     reported = REPORTED_REFERENCES[id(env)] = set()
     for f in run_rules(ctx, all_rules()):
         if f.code in REFERENCE_RULES and f.path.endswith(".md"):
