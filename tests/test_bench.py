@@ -34,8 +34,13 @@ def load(path):
 
 
 def test_the_peer_config_fails_strict_builds_on_broken_links(bench_dir):
-    config = load((bench_dir / f"{N}-peer" / "project" / "mkdocs.yml"))
-    assert config["validation"]["links"] == {"not_found": "warn", "anchors": "warn", "absolute_links": "warn", "unrecognized_links": "warn"}
+    config = load(bench_dir / f"{N}-peer" / "project" / "mkdocs.yml")
+    assert config["validation"]["links"] == {
+        "not_found": "warn",
+        "anchors": "warn",
+        "absolute_links": "warn",
+        "unrecognized_links": "warn",
+    }
     assert config["validation"]["nav"]["omitted_files"] == "warn"
     assert config["theme"] == {"name": "material", "font": False, "features": []}
     prune = load(bench_dir / f"{N}-peer" / "project" / "mkdocs-prune.yml")
@@ -63,6 +68,6 @@ def test_every_converted_link_and_diagram_resolves(bench_dir):
         for include in _SNIPPET.findall(text):
             assert (project / include).is_file(), (page, include)
     sample = (docs / "protocols" / "BST-SURG-01.md").read_text()
-    assert "```mermaid\n--8<-- \"diagrams/BST-SURG-01.mmd\"\n```" in sample
+    assert '```mermaid\n--8<-- "diagrams/BST-SURG-01.mmd"\n```' in sample
     assert "{protocol}" not in sample and "{term}" not in sample
     assert sample.startswith("---\nid: BST-SURG-01\n")  # the same front matter

@@ -139,6 +139,18 @@ def test_each_broken_reference_is_one_warning_with_its_hint(make_app, src):
     assert any('P305 no page "handbook/revew"; did you mean "handbook/review"?' in w for w in found)
 
 
+def test_charts_are_drawn_into_the_page_or_left_to_the_browser(make_app, src, tmp_path):
+    drawn = build(make_app, src, builddir=tmp_path / "drawn")
+    page = (Path(drawn.outdir) / "protocols" / "BST-SURG-01.html").read_text(encoding="utf-8")
+    assert '<div class="mermaid-static"><svg id="mermaid-' in page and 'aria-roledescription="flowchart-v2"' in page
+    assert "import mermaid" not in page and "data-points=" not in page
+    browser = build(make_app, src, builddir=tmp_path / "browser", confoverrides={"protokit_static_charts": False})
+    page = (Path(browser.outdir) / "protocols" / "BST-SURG-01.html").read_text(encoding="utf-8")
+    assert '<pre  class="mermaid">' in page and "mermaid-static" not in page
+    assert 'import mermaid from "../_static/mermaid/mermaid.esm.min.mjs"' in page
+    assert warnings(drawn) == warnings(browser) == ""
+
+
 def test_parallel_build_equals_serial_build(make_app, src, tmp_path):
     serial = build(make_app, src, builddir=tmp_path / "serial")
     parallel = build(make_app, src, builddir=tmp_path / "parallel", parallel=2)
@@ -200,7 +212,7 @@ def test_domain_purge_and_merge(make_app, src):
     app = build(make_app, src)
     domain = app.env.domains[DOMAIN]
     assert set(domain.protocols()) == {"BST-MET-01", "BST-SURG-01", "BST-SURG-02"}
-    other = {"docs": dict(domain.docs), "aggregates": dict(domain.aggregates)}
+    other = {"docs": dict(domain.docs), "aggregates": dict(domain.aggregates), "charts": dict(domain.charts)}
     domain.clear_doc("protocols/BST-MET-01")
     assert "BST-MET-01" not in domain.protocols()
     domain.merge_domaindata(["protocols/BST-MET-01"], other)

@@ -269,7 +269,13 @@ def table(results: dict) -> str:
             )
         base = tools[BASELINE]
         overhead = ours["build_j1_cpu_s"]["median"] / base["build_cpu_s"]["median"] - 1
-        visit = ours["first_visit"] or {"transfer_kb": 0, "js_kb": 0, "requests": 0, "chart_visible_s": 0, "chart_visible_s_max": 0}
+        visit = ours["first_visit"] or {
+            "transfer_kb": 0,
+            "js_kb": 0,
+            "requests": 0,
+            "chart_visible_s": 0,
+            "chart_visible_s_max": 0,
+        }
         out.append(
             f"\nOurs at `-j 1`: {_s(ours['build_j1_wall_s'])} s wall, {_s(ours['build_j1_cpu_s'])} s CPU; "
             f"extension overhead over plain Sphinx + MyST + theme: **{overhead:+.0%} CPU**. "

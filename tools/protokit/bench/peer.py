@@ -28,6 +28,7 @@ import re
 import shutil
 import subprocess
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 
 import yaml
@@ -78,7 +79,7 @@ def mkdocs_yml(project: Path, features: list[str]) -> str:
     return text.replace("FENCE_FORMAT", "!!python/name:pymdownx.superfences.fence_code_format")
 
 
-def _table(rows: list[tuple[str, ...]], head: tuple[str, ...]) -> str:
+def _table(rows: Sequence[Sequence[str]], head: Sequence[str]) -> str:
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     lines += ["| " + " | ".join(r) + " |" for r in rows]
     return "\n".join(lines) + "\n"
@@ -138,7 +139,9 @@ def convert(n: int) -> Path:
             if target != pid:
                 referenced.setdefault(target, set()).add(pid)
     for pid, t in texts.items():
-        (docs / "protocols" / f"{pid}.md").write_text(convert_protocol(t, titles, sorted(referenced.get(pid, ()))), encoding="utf-8")
+        (docs / "protocols" / f"{pid}.md").write_text(
+            convert_protocol(t, titles, sorted(referenced.get(pid, ()))), encoding="utf-8"
+        )
     rows = [
         (f"[{pid}]({pid}.md)", m["title"], m["type"], m["status"], str(m["version"]), m["owner"], str(m["review_due"]))
         for pid, m in sorted(metas.items())
@@ -164,7 +167,16 @@ def ensure_venv() -> Path:
         if not (VENV / "bin" / "python").is_file():
             subprocess.run([sys.executable, "-m", "venv", str(VENV)], check=True)
         subprocess.run(
-            [str(VENV / "bin" / "python"), "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "-r", str(REQUIREMENTS)],
+            [
+                str(VENV / "bin" / "python"),
+                "-m",
+                "pip",
+                "install",
+                "--quiet",
+                "--disable-pip-version-check",
+                "-r",
+                str(REQUIREMENTS),
+            ],
             check=True,
         )
         stamp.write_text(wanted)

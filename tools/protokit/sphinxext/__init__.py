@@ -13,9 +13,10 @@ from ..check import DocumentCache, project_schema
 from ..index import resolve_path
 from ..parse import parse_file
 from .assets import copy_scripts, on_build_finished, setup_static
+from .charts import register as register_charts
 from .checks import OneWarningPerReference, check_consistency
-from .csp import on_build_finished as scan_scripts
 from .csp import forget_written, replace_pagename_script
+from .csp import on_build_finished as scan_scripts
 from .domain import DOMAIN, ProtocolDomain
 from .flowchart import register as register_flowcharts
 from .flowchart import wrap_diagrams
@@ -98,6 +99,7 @@ def setup(app):
     app.add_directive("protocol-in-force", InForceDirective)
     app.add_role("protocol", ProtocolDomain.roles["protocol"])
     register_flowcharts(app)
+    register_charts(app)
     app.connect("config-inited", setup_static)
     app.connect("config-inited", contain_config)
     app.connect("config-inited", set_scorer)
