@@ -13,6 +13,7 @@ from pathlib import Path
 
 from . import mermaid
 from .findings import Finding
+from .flowgraph import FlowGraph
 from .index import Index
 from .model import Document
 from .parse import parse_bytes, unreadable
@@ -121,6 +122,7 @@ class Context:
     redirect_problems: list[tuple[int, str]] = field(default_factory=list)
     mermaid_problem: str | None = None
     _texts: dict[str, str | None] = field(default_factory=dict)
+    _graphs: dict[int, tuple[mermaid.Verdict, FlowGraph]] = field(default_factory=dict)
 
     def diagram_text(self, path: str) -> str | None:
         """The text of a diagram file (None when missing or unreadable)."""
@@ -135,6 +137,13 @@ class Context:
                 except (OSError, UnicodeDecodeError, ValueError):
                     pass
         return self._texts[path]
+
+    def flow_graph(self, verdict: mermaid.Verdict) -> FlowGraph:
+        """A flowchart verdict's graph, built once per run (every flowchart rule asks for it)."""
+        graph = self._graphs.get(id(verdict))
+        if graph is None or graph[0] is not verdict:
+            graph = self._graphs[id(verdict)] = (verdict, FlowGraph.from_json(verdict.graph or {"nodes": [], "edges": []}))
+        return graph[1]
 
     def mermaid_verdict(self, source: str) -> mermaid.Verdict | None:
         return self.verdicts.get(source)
@@ -189,13 +198,59 @@ def make_context(
     return ctx
 
 
-def run_rules(ctx: Context, rules: list[Rule], only: set[str] | None = None) -> list[Finding]:
-    """Run the rules; ``only`` limits reported findings to these paths."""
+def cross_document_view(ctx: Context) -> tuple:
+    """What a page's rules may see of the other pages and of the run (ids, titles, metadata,
+    labels, anchors, terms, diagram files, schema, date, redirects): equal views, equal findings."""
+    pages = tuple(
+        (d.path, d.title, repr(d.meta), d.labels, tuple(h.slug for h in d.headings), d.terms) for d in ctx.index.docs.values()
+    )
+    run = (id(ctx.schema), ctx.today, ctx.release, ctx.since_ref, repr(sorted(ctx.redirects.items())), ctx.mermaid_problem)
+    return pages, tuple(sorted(ctx.index.diagram_files)), run
+
+
+class RuleMemo:
+    """A page's findings, kept between runs of one process (``make serve`` rebuilds many times).
+
+    A page rule's findings depend on the page, the diagrams it includes and the
+    cross-document view; when none of them changed, the findings of the last run
+    stand. The first run, and every one-off run (``make html``, ``make check``),
+    run every rule.
+    """
+
+    def __init__(self) -> None:
+        self.view: tuple | None = None
+        self.pages: dict[tuple[str, str], tuple[Document, tuple, list[Finding]]] = {}
+
+    def start(self, ctx: Context) -> None:
+        view = cross_document_view(ctx)
+        if view != self.view:
+            self.view, self.pages = view, {}
+
+    def page_key(self, doc: Document, ctx: Context) -> tuple:
+        return tuple(ctx.diagram_text(p) if p else d.source for d in doc.diagrams for p in [diagram_path(doc, d)])
+
+
+def _page_findings(r: Rule, doc: Document, ctx: Context, memo: RuleMemo | None) -> list[Finding]:
+    if memo is not None:
+        key = memo.page_key(doc, ctx)
+        hit = memo.pages.get((r.code, doc.path))
+        if hit is not None and hit[0] is doc and hit[1] == key:
+            return hit[2]
+    found = [r.finding(path, line, col, message, ctx.release) for path, line, col, message in r.on_document(doc, ctx)]
+    if memo is not None:
+        memo.pages[(r.code, doc.path)] = (doc, key, found)
+    return found
+
+
+def run_rules(ctx: Context, rules: list[Rule], only: set[str] | None = None, memo: RuleMemo | None = None) -> list[Finding]:
+    """Run the rules; ``only`` limits reported findings to these paths; ``memo`` reuses unchanged pages' findings."""
     findings: list[Finding] = []
     report = only
     if only is not None:  # a page and the diagrams it includes are checked together
         report = widen(ctx, only, pages=False)
         only = widen(ctx, only)
+    if memo is not None:
+        memo.start(ctx)
     for r in rules:
         if r.scope == "project":
             for path, line, col, message in r.on_project(ctx):
@@ -206,8 +261,7 @@ def run_rules(ctx: Context, rules: list[Rule], only: set[str] | None = None) -> 
                 continue
             if r.scope == "protocol" and not doc.is_protocol:
                 continue
-            for path, line, col, message in r.on_document(doc, ctx):
-                findings.append(r.finding(path, line, col, message, ctx.release))
+            findings.extend(_page_findings(r, doc, ctx, memo))
     findings = apply_suppressions(ctx, rules, findings)
     if report is not None:  # project rules see everything; report what was asked (and its diagrams)
         findings = [f for f in findings if f.path in report or f.path == DIAGRAM_DIR]

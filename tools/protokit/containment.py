@@ -7,9 +7,11 @@ page show, link or include that?"). No Sphinx import.
 from __future__ import annotations
 
 import html
+import os
 import posixpath
 import re
 import unicodedata
+from functools import lru_cache
 from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import unquote
@@ -78,7 +80,15 @@ def path_problem(doc_path: str, target: str, allowed: Allowed, root: Path | None
 
 def inside_repo(root: Path, rel: str) -> bool:
     """True when ``root/rel``, symbolic links followed, is still inside ``root``."""
-    return (root / rel).resolve().is_relative_to(root.resolve())
+    real_root = _real(str(root))
+    real = os.path.realpath(os.path.join(real_root, rel))
+    return real == real_root or real.startswith(real_root.rstrip(os.sep) + os.sep)
+
+
+@lru_cache(maxsize=64)
+def _real(path: str) -> str:
+    """A root's real path (asked for every page and every path it names: resolved once)."""
+    return os.path.realpath(path)
 
 
 def _roots(allowed: Allowed) -> str:

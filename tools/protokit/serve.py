@@ -8,7 +8,9 @@ top of the rebuild itself. Here one Sphinx application stays in memory: a save
 re-reads the page that changed, runs the rules, writes the pages whose content
 changed, and the browser reloads (sphinx-autobuild's websocket script). The
 build is the strict build's configuration without ``-W``: findings show as
-warnings while the page still updates; ``make html`` stays strict. A change to
+warnings while the page still updates; ``make html`` stays strict. The browser
+draws the charts (``make html`` draws them beforehand, see
+:mod:`protokit.sphinxext.charts`), so a save never waits for Chromium. A change to
 the tools, ``conf.py`` or the schema restarts the process, so new code and
 settings always apply.
 """
@@ -49,7 +51,9 @@ def needs_restart(root: Path, path: Path) -> bool:
 def sphinx_app(root: Path, out: Path):
     from sphinx.application import Sphinx
 
-    return Sphinx(str(root), str(root), str(out), str(doctree_dir(out)), "html", keep_going=True)
+    # The browser draws the charts: a save never waits for Chromium to draw one (make html does).
+    overrides = {"protokit_static_charts": False}
+    return Sphinx(str(root), str(root), str(out), str(doctree_dir(out)), "html", confoverrides=overrides, keep_going=True)
 
 
 class Preview:

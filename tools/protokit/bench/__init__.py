@@ -37,6 +37,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from .. import charts
 from ..build import doctree_dir, serve_command, strict_build
 from ..build import progress as _progress
 from . import loop, peer, reader
@@ -164,6 +165,14 @@ def run(sizes: list[int], runs: int, peers: bool, edits: int, visits: int) -> di
         # Mermaid verdicts cached beforehand: builds then measure building, not diagram validation
         # (which MkDocs does not do); the checker's own figures include it.
         timed([sys.executable, "-m", "protokit", "--root", str(corpora[n].src), "--select", "P4"], env)
+        # Likewise the SVG of each chart (drawn once per chart, then cached by content, as in make html).
+        progress(f"N={n}: drawing the charts not drawn yet (headless Chromium; cached by content)")
+        sources = [p.read_bytes().decode("utf-8") for p in sorted((corpora[n].src / "diagrams").glob("*.mmd"))]
+        start = time.perf_counter()
+        meta.setdefault("charts_drawn", {})[str(n)] = {
+            "drawn": charts.draw(sources),
+            "wall_s": round(time.perf_counter() - start, 2),
+        }
     if peers:
         progress("peer: a planted broken link must fail mkdocs build --strict")
         meta["peer_strict"] = peer.strict_fails(corpora[sizes[0]].project)  # type: ignore[arg-type]

@@ -45,7 +45,7 @@ def charts(doc, ctx) -> Iterator[Chart]:
         pathway = d.section == FLOWCHART_SECTION and not pathway_seen
         pathway_seen = pathway_seen or pathway
         offset = 0 if path else d.body_line - 1
-        yield Chart(path or doc.path, offset, FlowGraph.from_json(verdict.graph), pathway)
+        yield Chart(path or doc.path, offset, ctx.flow_graph(verdict), pathway)
 
 
 def pathway_chart(doc, ctx) -> Chart | None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 from ..containment import html_problems
 from . import rule
@@ -105,7 +106,8 @@ def nhs_checksum_ok(digits: str) -> bool:
     return check != 10 and check == int(digits[9])
 
 
-def patient_data_hits(original: str) -> list[tuple[int, int, str]]:
+@lru_cache(maxsize=8192)
+def patient_data_hits(original: str) -> tuple[tuple[int, int, str], ...]:
     """``(line, col, message)`` for everything in a text that looks like patient data."""
     text, where = normalise(original)
     lower = text.lower()
@@ -127,7 +129,7 @@ def patient_data_hits(original: str) -> list[tuple[int, int, str]]:
         line = original.count("\n", 0, pos) + 1
         col = pos - original.rfind("\n", 0, pos)
         out.append((line, col, f'"{found}" looks like {what}; the handbook must not hold patient data'))
-    return out
+    return tuple(out)  # cached by text: make serve re-checks only what changed
 
 
 @rule("P503", "patient-data", scope="project")

@@ -6,6 +6,7 @@ a protocol that passes ``make check`` cannot fail the build on a protocol rule.
 
 from __future__ import annotations
 
+import gc
 import zlib
 from pathlib import Path
 
@@ -73,6 +74,22 @@ def on_doctree_read(app, doctree) -> None:
         decorate(doctree, doc, project_schema(app.srcdir).page_lead)
 
 
+def freeze_read_objects(app, env) -> list[str]:
+    """``env-updated``: everything read so far lives until the build ends: keep it out of GC scans.
+
+    Writing allocates millions of short-lived nodes; each full collection would
+    otherwise rescan the environment, the stored documents and the verdicts
+    (about a tenth of the write phase's CPU). Unfrozen when the build finishes,
+    so ``make serve``'s long-lived process still collects what a rebuild drops.
+    """
+    gc.freeze()
+    return []
+
+
+def unfreeze(app, exception) -> None:
+    gc.unfreeze()
+
+
 def _code_version() -> int:
     """A number that changes whenever protokit's code or static files change.
 
@@ -113,6 +130,8 @@ def setup(app):
     # reading order that decorate() gives a protocol page.
     app.connect("doctree-read", on_doctree_read, priority=450)
     app.connect("env-updated", on_env_updated)
+    app.connect("env-updated", freeze_read_objects, priority=900)  # after every other handler
+    app.connect("build-finished", unfreeze)
     app.connect("env-check-consistency", check_consistency)
     app.add_post_transform(OneWarningPerReference)
     app.connect("doctree-resolved", resolve_placeholders)
