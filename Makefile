@@ -10,6 +10,8 @@ JOBS       ?= auto
 BUILDDIR   ?= _build
 PORT       ?= 8000
 PYTEST_ARGS ?=
+# make test: the date its build carries (SOURCE_DATE_EPOCH), so the tests can compare builds
+TEST_EPOCH ?= 1795651200
 CHECKOPTS  ?=
 # make new
 TITLE      ?=
@@ -42,7 +44,7 @@ help: ## show this help
 	@echo
 	@echo "Variables (override on the command line, e.g. make html JOBS=2):"
 	@echo "  PYTHON=$(PYTHON) VENV=$(VENV) JOBS=$(JOBS) BUILDDIR=$(BUILDDIR) PORT=$(PORT)"
-	@echo "  SPHINXOPTS='$(SPHINXOPTS)' CHECKOPTS='$(CHECKOPTS)' PYTEST_ARGS='$(PYTEST_ARGS)'"
+	@echo "  SPHINXOPTS='$(SPHINXOPTS)' CHECKOPTS='$(CHECKOPTS)' PYTEST_ARGS='$(PYTEST_ARGS)' TEST_EPOCH=$(TEST_EPOCH)"
 	@echo "  make new: TITLE TYPE ID   make bench: N='$(N)' RUNS=$(RUNS) PEERS=$(PEERS)   make versions: BASE_URL=$(BASE_URL) FORCE=1"
 
 $(VENV_STAMP): requirements.txt
@@ -85,11 +87,15 @@ lint: venv ## ruff, the import layers, mypy, and the CI templates against their 
 	$(VENV)/bin/check-jsonschema --builtin-schema vendor.github-workflows .ci/templates/github/workflows/handbook.yml
 	$(VENV)/bin/check-jsonschema --builtin-schema vendor.gitlab-ci .ci/templates/gitlab/.gitlab-ci.yml
 
+# The strict build here is the test session's build too (tests/conftest.py: HANDBOOK_HTML),
+# fresh and dated TEST_EPOCH, so pytest never builds the whole handbook a second time
+# except to compare a serial build with it (byte-identical).
 test: venv browser-deps ## everything CI runs: lint, checker, strict build, pytest (incl. browser tests)
 	$(MAKE) --no-print-directory lint
 	$(MAKE) --no-print-directory check
-	$(MAKE) --no-print-directory html
-	$(VENVPY) -m pytest $(PYTEST_ARGS)
+	rm -rf $(BUILDDIR)/test
+	SOURCE_DATE_EPOCH=$(TEST_EPOCH) $(SPHINXBUILD) -b html $(STRICT) -d $(BUILDDIR)/test/html.doctrees $(SPHINXOPTS) . $(BUILDDIR)/test/html
+	HANDBOOK_HTML=$(BUILDDIR)/test/html HANDBOOK_EPOCH=$(TEST_EPOCH) $(VENVPY) -m pytest $(PYTEST_ARGS)
 
 test-fast: venv ## the quick loop (about 25 s): everything but whole-handbook builds and Chromium
 	$(VENVPY) -m pytest -m "not slow" $(PYTEST_ARGS)

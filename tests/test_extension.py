@@ -195,6 +195,30 @@ def test_glossary_names_reach_the_protocol_index_entry_and_follow_an_edit(make_a
     assert '"xyzq"' in index
 
 
+def test_a_body_edit_rewrites_only_the_page_and_its_catalogue(make_app, src):
+    """make serve's path: one Sphinx rebuilds after a save; pages that show nothing of the edit stay as they are."""
+    app = make_app("html", srcdir=src)
+    app.build()
+    out = Path(app.outdir)
+
+    def stamps():
+        return {p.relative_to(out).as_posix(): p.stat().st_mtime_ns for p in out.rglob("*.html")}
+
+    before = stamps()
+    page = src / "protocols" / "BST-SURG-02.md"
+    page.write_text(page.read_text().replace("## Procedure\n", "## Procedure\n\nA sentence added while previewing.\n", 1))
+    app.build()  # the same application, as make serve rebuilds
+    after = stamps()
+    rewritten = {rel for rel, stamp in after.items() if before.get(rel) != stamp}
+    # The page itself and the catalogue (its toctree parent, listing it); Sphinx rewrites its
+    # index and search pages after every build. Pages linking to BST-SURG-02 show its title,
+    # which did not change: they are not rewritten.
+    assert rewritten == {"protocols/BST-SURG-02.html", "protocols/index.html", "genindex.html", "search.html"}
+    assert "A sentence added while previewing." in text_of(app, "protocols/BST-SURG-02.html")
+    assert warnings(app) == ""
+    app.cleanup()
+
+
 def test_incremental_build_after_deleting_a_protocol(make_app, src):
     build(make_app, src)
     (src / "protocols" / "BST-MET-01.md").unlink()
