@@ -95,7 +95,7 @@ test: venv browser-deps ## everything CI runs: lint, checker, strict build, pyte
 	$(MAKE) --no-print-directory check
 	rm -rf $(BUILDDIR)/test
 	SOURCE_DATE_EPOCH=$(TEST_EPOCH) $(SPHINXBUILD) -b html $(STRICT) -d $(BUILDDIR)/test/html.doctrees $(SPHINXOPTS) . $(BUILDDIR)/test/html
-	HANDBOOK_HTML=$(BUILDDIR)/test/html HANDBOOK_EPOCH=$(TEST_EPOCH) $(VENVPY) -m pytest $(PYTEST_ARGS)
+	HANDBOOK_HTML=$(BUILDDIR)/test/html HANDBOOK_EPOCH=$(TEST_EPOCH) $(VENVPY) -m pytest -n auto --dist loadfile $(PYTEST_ARGS)
 
 test-fast: venv ## the quick loop (about 25 s): everything but whole-handbook builds and Chromium
 	$(VENVPY) -m pytest -m "not slow" $(PYTEST_ARGS)

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 from collections.abc import Iterable
 from pathlib import Path
@@ -124,7 +125,7 @@ def draw(sources: Iterable[str]) -> int:
     for source, svg in zip(missing, drawn, strict=True):
         if svg.startswith("ERROR:") or 'aria-roledescription="error"' in svg:
             continue
-        tmp = cached(source).with_suffix(".tmp")
+        tmp = cached(source).with_suffix(f".{os.getpid()}.tmp")  # parallel test workers draw at once
         tmp.write_text(slim(svg), encoding="utf-8")
         tmp.replace(cached(source))
         count += 1

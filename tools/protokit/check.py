@@ -83,7 +83,7 @@ class DocumentCache:
         entries = {k: v for k, v in self.entries.items() if k in keep}
         try:
             self.file.parent.mkdir(parents=True, exist_ok=True)
-            tmp = self.file.with_suffix(".tmp")
+            tmp = self.file.with_suffix(f".{os.getpid()}.tmp")  # parallel test workers write at once
             with tmp.open("wb") as fh:
                 pickle.dump((self.version, entries), fh, protocol=pickle.HIGHEST_PROTOCOL)
             tmp.replace(self.file)
