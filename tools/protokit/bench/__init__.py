@@ -204,6 +204,7 @@ def run(sizes: list[int], runs: int, peers: bool, edits: int, visits: int) -> di
         pages = {f"protocols/{pid}.html": f"{FIRST_BOX} {pid}" for pid in (c.page, ids(n)[0])}
         keep("visits", str(n), reader.first_visits(c.out(OURS), pages, visits))
     meta["load_after"] = [round(x, 2) for x in os.getloadavg()]
+    (BENCH_DIR / "raw.json").write_text(json.dumps(raw, indent=1, sort_keys=True))
     return results_of(raw)
 
 
@@ -297,6 +298,46 @@ def table(results: dict) -> str:
     return "\n".join(out)
 
 
+#: The targets of issue 17, checked against each run.
+OVERHEAD_MAX, LOOP_300_MAX, VISIBLE_MAX, TRANSFER_MAX_KB = 0.15, 1.5, 1.0, 1024
+
+
+def targets(results: dict) -> str:
+    """Each target, and whether this run meets it (medians)."""
+    by = {(r["tool"], r["n_protocols"]): r for r in results["rows"]}
+    sizes = sorted({r["n_protocols"] for r in results["rows"]})
+    lines = []
+
+    def check(ok: bool | None, text: str) -> None:
+        lines.append(f"- {'met' if ok else 'not met' if ok is not None else 'not measured'}: {text}")
+
+    def median(tool: str, n: int, key: str) -> float | None:
+        value = by.get((tool, n), {}).get(key)
+        return value["median"] if value else None
+
+    big = max(sizes)
+    ours_loop, peer_loop = median(OURS, big, "save_to_preview_s"), median(MKDOCS, big, "save_to_preview_s")
+    if ours_loop and peer_loop:
+        check(ours_loop <= 0.5 * peer_loop, f"save → preview at {big}: ours {ours_loop:.2f} s ≤ 0.5 × `mkdocs serve` {peer_loop:.2f} s")
+    if 300 in sizes and median(OURS, 300, "save_to_preview_s") is not None:
+        loop300 = median(OURS, 300, "save_to_preview_s")
+        check(loop300 <= LOOP_300_MAX, f"save → preview at 300: {loop300:.2f} s ≤ {LOOP_300_MAX} s")
+    wall, default, prune = (median(t, big, "build_wall_s") for t in (OURS, MKDOCS, PRUNE))
+    if wall and default and prune:
+        check(wall <= default, f"clean build at {big}, wall: ours {wall:.1f} s ≤ MkDocs default navigation {default:.1f} s")
+        check(wall <= 2 * prune, f"clean build at {big}, wall: ours {wall:.1f} s ≤ 2 × MkDocs pruned navigation {prune:.1f} s")
+    for n in sizes:
+        ours, base = median(OURS, n, "build_j1_cpu_s"), median(BASELINE, n, "build_cpu_s")
+        if ours and base:
+            check(ours / base - 1 <= OVERHEAD_MAX, f"extension overhead at {n}: {ours / base - 1:+.0%} CPU ≤ +{OVERHEAD_MAX:.0%}")
+    for n in sizes:
+        visit = by.get((OURS, n), {}).get("first_visit")
+        if visit:
+            check(visit["chart_visible_s"] <= VISIBLE_MAX, f"chart visible at {n}, CPU 4× slower: {visit['chart_visible_s']:.2f} s ≤ 1 s")
+            check(visit["transfer_kb"] <= TRANSFER_MAX_KB, f"first visit at {n}: {visit['transfer_kb']:.0f} KB ≤ 1 MB")
+    return "Targets (issue 17), this run:\n\n" + "\n".join(lines) + "\n"
+
+
 def note(results: dict) -> str:
     m = results["meta"]
     strict = m.get("peer_strict")
@@ -308,7 +349,7 @@ def note(results: dict) -> str:
     )
     return (
         f"Latest full run: {m['date']}, {m['cores']} cores, Python {m['python']}, medians (min–max) of {m['runs']} "
-        f"interleaved runs, load average {m['load_before'][0]} before and {m['load_after'][0]} after (other work on the "
+        f"interleaved runs, load average {m['load_before'][0]} before and {m.get('load_after', ['?'])[0]} after (other work on the "
         f"machine). Reproduce with `make bench`.{peer_note}\n\n"
     )
 
@@ -330,7 +371,7 @@ def main(argv: list[str] | None = None) -> int:
     else:
         results = run(args.sizes, args.runs, args.peers, args.edits, args.visits)
     (BENCH_DIR / "results.json").write_text(json.dumps(results, indent=2, sort_keys=True) + "\n")
-    text = note(results) + table(results)
+    text = note(results) + table(results) + "\n" + targets(results)
     print(text)
     if args.sizes == [100, 300, 1000] and args.peers:  # the full run is the one the handbook shows
         RESULTS_PAGE.write_text(text, encoding="utf-8")
