@@ -318,7 +318,10 @@ def targets(results: dict) -> str:
     big = max(sizes)
     ours_loop, peer_loop = median(OURS, big, "save_to_preview_s"), median(MKDOCS, big, "save_to_preview_s")
     if ours_loop and peer_loop:
-        check(ours_loop <= 0.5 * peer_loop, f"save → preview at {big}: ours {ours_loop:.2f} s ≤ 0.5 × `mkdocs serve` {peer_loop:.2f} s")
+        check(
+            ours_loop <= 0.5 * peer_loop,
+            f"save → preview at {big}: ours {ours_loop:.2f} s ≤ 0.5 × `mkdocs serve` {peer_loop:.2f} s",
+        )
     if 300 in sizes and median(OURS, 300, "save_to_preview_s") is not None:
         loop300 = median(OURS, 300, "save_to_preview_s")
         check(loop300 <= LOOP_300_MAX, f"save → preview at 300: {loop300:.2f} s ≤ {LOOP_300_MAX} s")
@@ -333,7 +336,10 @@ def targets(results: dict) -> str:
     for n in sizes:
         visit = by.get((OURS, n), {}).get("first_visit")
         if visit:
-            check(visit["chart_visible_s"] <= VISIBLE_MAX, f"chart visible at {n}, CPU 4× slower: {visit['chart_visible_s']:.2f} s ≤ 1 s")
+            check(
+                visit["chart_visible_s"] <= VISIBLE_MAX,
+                f"chart visible at {n}, CPU 4× slower: {visit['chart_visible_s']:.2f} s ≤ 1 s",
+            )
             check(visit["transfer_kb"] <= TRANSFER_MAX_KB, f"first visit at {n}: {visit['transfer_kb']:.0f} KB ≤ 1 MB")
     return "Targets (issue 17), this run:\n\n" + "\n".join(lines) + "\n"
 

@@ -25,6 +25,7 @@ from .gate import check_schema, contain_config, on_source_read
 from .gate import on_doctree_read as guard_doctree
 from .incremental import on_env_updated
 from .pages import CatalogueDirective, MatrixDirective, ReviewDirective
+from .prebuilt import register as register_prebuilt
 from .releasepages import (
     InForceDirective,
     ReleaseNotesDirective,
@@ -117,6 +118,7 @@ def setup(app):
     app.add_role("protocol", ProtocolDomain.roles["protocol"])
     register_flowcharts(app)
     register_charts(app)
+    register_prebuilt(app)
     app.connect("config-inited", setup_static)
     app.connect("config-inited", contain_config)
     app.connect("config-inited", set_scorer)
