@@ -110,6 +110,10 @@ PAGE_TYPES = [
     "index.html",
     "protocols/index.html",
     "protocols/BST-MET-01.html",
+    "protocols/BST-ONC-04.html",  # regimen tables
+    "protocols/BST-SPN-01.html",  # evidence-grade badges and key numbers
+    "handbook/key-numbers.html",
+    "handbook/evidence-grades.html",
     "handbook/matrix.html",
     "handbook/review.html",
     "handbook/glossary.html",

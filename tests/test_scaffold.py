@@ -40,6 +40,20 @@ def test_new_protocol_passes_check_and_strict_build(tmp_path):
     assert "Draft — not approved for clinical use." in (tmp_path / "html" / "protocols" / "BST-SURG-03.html").read_text()
 
 
+def test_new_systemic_protocol_teaches_grades_values_and_regimens(tmp_path):
+    src = tmp_path / "src"
+    shutil.copytree(ROOT, src)
+    proc = scaffold(src, "--title", "Neoadjuvant chemotherapy", "--type", "systemic")
+    assert proc.returncode == 0, proc.stderr
+    text = (src / "protocols" / "BST-ONC-01.md").read_text()
+    assert "- To be written: the first recommendation, with its citation [1]. {grade}`local`" in text
+    assert "{value}`key`" in text and "```{regimen}" in text and "drugs:" in text
+    assert [f for f in check_tree(src, use_cache=False) if f.severity == "error"] == []
+    build = sphinx_build(src, tmp_path / "html", env={"PYTHONPATH": str(REPO / "tools")})
+    assert build.returncode == 0, build.stderr
+    assert "Local practice" in (tmp_path / "html" / "protocols" / "BST-ONC-01.html").read_text()
+
+
 def test_explicit_id_and_type(tmp_path):
     shutil.copytree(ROOT, tmp_path / "src")
     proc = scaffold(tmp_path / "src", "--title", "Chordoma", "--type", "reference", "--id", "BST-STG-07")

@@ -13,11 +13,12 @@ from pathlib import Path
 
 from . import mermaid
 from .findings import Finding
-from .flowgraph import FlowGraph
+from .formulary import Formulary, project_formulary
 from .index import Index
 from .model import Document
 from .parse import parse_bytes, unreadable
 from .redirects import load_redirects
+from .registry import Registry, load_registry
 from .releases import protocols_at
 from .rules import REGISTRY, Rule, all_rules
 from .rules.diagrams import diagram_path
@@ -27,7 +28,7 @@ from .suppress import find_suppressions
 from .suppress import problems as suppression_problems
 
 #: The parse modules; a change to any of them invalidates the document cache.
-_PARSE_MODULES = ("parse.py", "model.py", "frontmatter.py", "settings.py")
+_PARSE_MODULES = ("parse.py", "model.py", "frontmatter.py", "settings.py", "wording.py", "patientdata.py")
 
 
 def today() -> dt.date:
@@ -122,7 +123,24 @@ class Context:
     redirect_problems: list[tuple[int, str]] = field(default_factory=list)
     mermaid_problem: str | None = None
     _texts: dict[str, str | None] = field(default_factory=dict)
-    _graphs: dict[int, tuple[mermaid.Verdict, FlowGraph]] = field(default_factory=dict)
+    #: What several rules derive from the same page (its flowchart graphs), computed once per check.
+    memo: dict = field(default_factory=dict)
+    _formulary: Formulary | None = None
+    _registry: Registry | None = None
+
+    @property
+    def formulary(self) -> Formulary:
+        """The drug vocabulary (``protocols/drugs.yaml``), read once."""
+        if self._formulary is None:
+            self._formulary = project_formulary(self.root)
+        return self._formulary
+
+    @property
+    def registry(self) -> Registry:
+        """The key numbers (``protocols/key-values.yaml``), read once."""
+        if self._registry is None:
+            self._registry = load_registry(self.root)
+        return self._registry
 
     def diagram_text(self, path: str) -> str | None:
         """The text of a diagram file (None when missing or unreadable)."""
@@ -137,13 +155,6 @@ class Context:
                 except (OSError, UnicodeDecodeError, ValueError):
                     pass
         return self._texts[path]
-
-    def flow_graph(self, verdict: mermaid.Verdict) -> FlowGraph:
-        """A flowchart verdict's graph, built once per run (every flowchart rule asks for it)."""
-        graph = self._graphs.get(id(verdict))
-        if graph is None or graph[0] is not verdict:
-            graph = self._graphs[id(verdict)] = (verdict, FlowGraph.from_json(verdict.graph or {"nodes": [], "edges": []}))
-        return graph[1]
 
     def mermaid_verdict(self, source: str) -> mermaid.Verdict | None:
         return self.verdicts.get(source)

@@ -85,9 +85,9 @@ def inside_repo(root: Path, rel: str) -> bool:
     return real == real_root or real.startswith(real_root.rstrip(os.sep) + os.sep)
 
 
-@lru_cache(maxsize=64)
+@lru_cache(maxsize=16)
 def _real(path: str) -> str:
-    """A root's real path (asked for every page and every path it names: resolved once)."""
+    """The handbook root with symbolic links resolved (asked once per page: computed once)."""
     return os.path.realpath(path)
 
 

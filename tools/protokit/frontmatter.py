@@ -80,6 +80,51 @@ def _refuse_bombs(text: str, first_line: int) -> Defect | None:
     return None
 
 
+def _places(node: yaml.Node, offset: int, path: str, out: dict[str, tuple[int, int]]) -> None:
+    """Record where each value starts, by dotted path (``drugs.0.dose``)."""
+    out.setdefault(path, (node.start_mark.line + offset, node.start_mark.column + 1))
+    if isinstance(node, yaml.MappingNode):
+        for key, value in node.value:
+            if isinstance(key, yaml.ScalarNode):
+                child = f"{path}.{key.value}" if path else str(key.value)
+                out.setdefault(child + ":key", (key.start_mark.line + offset, key.start_mark.column + 1))
+                _places(value, offset, child, out)
+    elif isinstance(node, yaml.SequenceNode):
+        for n, item in enumerate(node.value):
+            _places(item, offset, f"{path}.{n}" if path else str(n), out)
+
+
+def load_with_places(text: str, first_line: int) -> tuple[Any, dict[str, tuple[int, int]], list[Defect]]:
+    """Like :func:`load`, but return where every value starts (line, column) by dotted path.
+
+    Used for YAML blocks inside pages (regimens), whose findings point at the
+    exact field. Never raises.
+    """
+    bomb = _refuse_bombs(text, first_line)
+    if bomb:
+        return None, {}, [bomb]
+    defects: list[Defect] = []
+    loader = _Loader(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return None, {}, defects
+        _walk_mappings(node, first_line, defects)
+        places: dict[str, tuple[int, int]] = {}
+        _places(node, first_line, "", places)
+        return loader.construct_document(node), places, defects
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + first_line if mark else first_line
+        col = mark.column + 1 if mark else 1
+        defects.append(Defect("yaml-error", line, col, exc.problem or exc.context or "invalid YAML"))
+    except (yaml.YAMLError, ValueError, TypeError, RecursionError) as exc:
+        defects.append(Defect("yaml-error", first_line, 1, str(exc).splitlines()[0]))
+    finally:
+        loader.dispose()
+    return None, {}, defects
+
+
 def load(text: str, first_line: int) -> tuple[Any, dict[str, int], list[Defect]]:
     """Load front matter whose first content line is ``first_line`` (1-based).
 

@@ -102,6 +102,20 @@ class Html:
 
 
 @dataclass(frozen=True)
+class Regimen:
+    """A ```` ```{regimen} ```` block: its YAML body and where each field of it is."""
+
+    line: int  # the fence's line
+    data: Any  # the YAML value (None when unreadable)
+    places: dict[str, tuple[int, int]] = field(default_factory=dict)  # "drugs.0.dose" -> (line, col)
+    defects: tuple[Defect, ...] = ()
+
+    def where(self, path: str) -> tuple[int, int]:
+        """The line and column of a field (its value, else its key, else the block)."""
+        return self.places.get(path) or self.places.get(path + ":key") or (self.line, 1)
+
+
+@dataclass(frozen=True)
 class Document:
     """One parsed page: front matter, structure and references."""
 
@@ -119,6 +133,22 @@ class Document:
     terms: tuple[tuple[str, int], ...] = ()
     steps: tuple[Step, ...] = ()
     steps_line: int = 0  # the "Pathway flowchart" heading (0: no such section)
+    regimens: tuple[Regimen, ...] = ()
+    bullets: tuple[tuple[int, int], ...] = ()  # (first line, last line) of each outermost list item
+    wording: tuple[tuple[int, int, str], ...] = ()  # medication-safety wording: (line, col, message)
+    patient_data: tuple[tuple[int, int, str], ...] = ()  # what looks like patient data: (line, col, message)
+
+    def section_of(self, line: int) -> str | None:
+        """The level-2 heading (of the page itself, not of a box inside it) above ``line``."""
+        found = None
+        for h in self.headings:
+            if h.line > line:
+                break
+            if h.level == 2 and not h.nested:
+                found = h.text
+            elif h.level == 1 and not h.nested:
+                found = None
+        return found
 
     @property
     def docname(self) -> str:

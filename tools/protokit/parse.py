@@ -15,8 +15,10 @@ from markdown_it.token import Token
 from myst_parser.slugs import github_slugify, unique_slug
 
 from . import frontmatter
-from .model import Defect, Diagram, Directive, Document, Heading, Html, Ref, Step
+from .model import Defect, Diagram, Directive, Document, Heading, Html, Ref, Regimen, Step
+from .patientdata import patient_data_hits
 from .settings import FLOWCHART_SECTION, MYST_HEADING_ANCHORS, NODE_ROLE, markdown_parser
+from .wording import label_spans, wording_hits
 
 #: Directives whose body is not Markdown (never re-parsed for references).
 LITERAL_DIRECTIVES = frozenset(
@@ -33,8 +35,13 @@ LITERAL_DIRECTIVES = frozenset(
         "glossary",
         "eval-rst",
         "highlight",
+        "regimen",
     }
 )
+#: The directive whose body is a YAML regimen (its text fields are Markdown).
+REGIMEN = "regimen"
+#: Regimen fields holding a word from the drug vocabulary, not text for readers.
+_CODED_FIELDS = frozenset({"drug", "unit", "basis", "route", "per", "qualifier", "arm"})
 _OPTION = re.compile(r"^:([\w-]+):")
 _ROLE = re.compile(r"\{([\w:-]+)\}`([^`]*)`")
 _DIRECTIVE = re.compile(r"^\{([\w:.-]+)\}\s*(.*)$")
@@ -82,6 +89,9 @@ class _Collector:
         self.defects: list[Defect] = []
         self.slugs: set[str] = set()
         self.meta_token: Token | None = None
+        self.regimens: list[Regimen] = []
+        self.bullets: list[tuple[int, int]] = []
+        self.wording: list[tuple[int, int, str]] = []
         self.section = ""  # the current level-2 heading
         self.steps: list[Step] = []
         self.steps_line = 0
@@ -90,8 +100,15 @@ class _Collector:
 
     def walk(self, tokens: list[Token], offset: int, depth: int) -> None:
         """Collect from a token stream whose line 0 is source line ``offset``."""
+        lists = 0
         for i, tok in enumerate(tokens):
             start = (tok.map[0] if tok.map else 0) + offset
+            if tok.type in ("bullet_list_open", "ordered_list_open"):
+                lists += 1
+            elif tok.type in ("bullet_list_close", "ordered_list_close"):
+                lists -= 1
+            elif tok.type == "list_item_open" and lists == 1 and tok.map:
+                self.bullets.append((start + 1, tok.map[1] + offset))
             if tok.type == "front_matter" and depth == 0:
                 self.meta_token = tok
             elif tok.type == "myst_target":
@@ -174,6 +191,10 @@ class _Collector:
             elif child.type == "html_inline":
                 line, _ = self._locate(start, child.content, cursor)
                 self.html.append(Html(child.content, line))
+            elif child.type == "text" and child.content:
+                for _, found, message in wording_hits(child.content):
+                    line, col = self._locate(start, found, cursor)
+                    self.wording.append((line, col, message))
 
     def _fence(self, tok: Token, start: int, depth: int) -> None:
         end = (tok.map[1] if tok.map else start + 1) + (start - (tok.map[0] if tok.map else 0))
@@ -189,6 +210,12 @@ class _Collector:
             self.directives.append(Directive(name, arg, options, start + 1))
         if name == "mermaid":
             self.diagrams.append(Diagram(arg or None, None if arg else body, start + 1, 1, self.section, start + 2 + skip))
+            if not arg:  # an inline flowchart: its labels are text readers see
+                first = start + 1 + skip
+                for line, col, label in label_spans(body):
+                    self.wording += [(first + line, col + off, msg) for off, _, msg in wording_hits(label)]
+        elif name == REGIMEN and match:
+            self._regimen(body, start, skip)
         elif name == "glossary" and match:
             self._glossary(body_lines, start + 1)
         elif match and name not in LITERAL_DIRECTIVES:
@@ -197,6 +224,17 @@ class _Collector:
                 return
             inner = markdown_parser().parse(body)
             self.walk(inner, start + 1 + skip, depth + 1)
+
+    def _regimen(self, body: str, start: int, skip: int) -> None:
+        """Keep the block's YAML and where each field is; its text fields are Markdown."""
+        data, places, defects = frontmatter.load_with_places(body, start + 2 + skip)
+        self.regimens.append(Regimen(start + 1, data, places, tuple(defects)))
+        for path, value in _strings(data, ""):
+            if path.rsplit(".", 1)[-1] in _CODED_FIELDS:  # checked against the vocabulary (P702-P704)
+                continue
+            line, _ = places.get(path, (start + 1, 1))
+            for tok in markdown_parser().parseInline(value):
+                self._inline(tok, line - 1)
 
     def _check_closed(self, tok: Token, start: int, end: int) -> None:
         last = self.lines[end - 1].strip() if 0 < end <= len(self.lines) else ""
@@ -227,6 +265,17 @@ def _is_content(tok: Token) -> bool:
     if tok.type == "html_block":
         return bool(_COMMENT.sub("", tok.content).strip())
     return tok.type != "inline"
+
+
+def _strings(value: Any, path: str) -> list[tuple[str, str]]:
+    """Every string in a YAML value, with its dotted path."""
+    if isinstance(value, str):
+        return [(path, value)]
+    if isinstance(value, dict):
+        return [s for k, v in value.items() for s in _strings(v, f"{path}.{k}" if path else str(k))]
+    if isinstance(value, list):
+        return [s for n, v in enumerate(value) for s in _strings(v, f"{path}.{n}" if path else str(n))]
+    return []
 
 
 def _options(lines: list[str]) -> list[tuple[str, str]]:
@@ -287,6 +336,10 @@ def parse_text(path: str, text: str, defects: list[Defect] | None = None) -> Doc
         html=tuple(col.html),
         directives=tuple(col.directives),
         terms=tuple(col.terms),
+        regimens=tuple(col.regimens),
+        bullets=tuple(col.bullets),
+        wording=tuple(col.wording),
+        patient_data=tuple(patient_data_hits(text)),
         steps=tuple(col.steps),
         steps_line=col.steps_line,
     )

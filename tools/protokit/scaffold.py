@@ -75,9 +75,60 @@ def render_protocol(schema: Schema, pid: str, title: str, ptype: str, today: dt.
         if section == FLOWCHART_SECTION:
             lines += [f"```{{mermaid}} /{DIAGRAM_DIR}/{pid}.mmd", "```", ""]
         lines += [f"To be written: {schema.prompts.get(section, 'the content of this section.')}", ""]
+        if section == schema.graded_section:
+            lines += GRADED_EXAMPLE
+        if section == "Treatment" and ptype in REGIMEN_EXAMPLES:
+            lines += REGIMEN_EXAMPLES[ptype]
         if section == FLOWCHART_SECTION:
             lines += STEPS + [""]
     return "\n".join(lines)
+
+
+#: Under "Key recommendations": every item ends with the evidence grade of its source.
+GRADED_EXAMPLE = [
+    "- To be written: the first recommendation, with its citation [1]. {grade}`local`",
+    "",
+    "<!-- End every recommendation with the grade its cited source gives: {grade}`IV,B` (the",
+    "guideline's level and grade), {grade}`consensus` or {grade}`local` when unsure. A number",
+    "shared with other protocols is written {value}`key` (protocols/key-values.yaml). -->",
+    "",
+]
+#: Under "Treatment": how a reference schedule is written (the authoring guide lists every field).
+REGIMEN_EXAMPLES = {
+    "systemic": [
+        "<!-- A reference schedule is a regimen block, checked against protocols/drugs.yaml:",
+        "```{regimen}",
+        "title: Regimen name (trial)",
+        'source: "[1]"',
+        "cycle: 21 days",
+        "cycles: 6",
+        "drugs:",
+        "  - drug: doxorubicin",
+        "    dose: 25",
+        "    unit: mg",
+        "    basis: per m2",
+        "    per: day",
+        "    route: IV",
+        "    days: 1-3",
+        "    notes: 75 mg/m² per cycle",
+        "```",
+        "-->",
+        "",
+    ],
+    "radiotherapy": [
+        "<!-- Reference doses are a regimen block; total = dose per fraction x fractions is checked:",
+        "```{regimen}",
+        "title: Reference dose-fractionation schedules",
+        "schedules:",
+        "  - setting: Pre-operative",
+        "    total: 50",
+        "    per_fraction: 2",
+        "    fractions: 25",
+        "```",
+        "-->",
+        "",
+    ],
+}
 
 
 #: "The decisions in words": each step names the chart box it explains with {node}

@@ -72,6 +72,54 @@ def _allowed(data: dict) -> Allowed:
     )
 
 
+_GRADE = re.compile(r"^\s*([IV]+)\s*[,;/ ]\s*([A-Z])\s*$")
+
+
+@dataclass(frozen=True)
+class EvidenceGrades:
+    """The evidence-grade vocabulary (``evidence_grades:``): ESMO levels and grades, and other kinds."""
+
+    levels: dict[str, str] = field(default_factory=dict)  # "I" -> what it means
+    grades: dict[str, str] = field(default_factory=dict)  # "A" -> what it means
+    other: dict[str, str] = field(default_factory=dict)  # "local" -> what it means
+    source: str = ""
+
+    def parse(self, text: str) -> str | None:
+        """The canonical form of a grade (``"IV,B"``, ``"local"``), or None when unknown."""
+        word = text.strip().lower()
+        for key in self.other:
+            if word == key.lower():
+                return key
+        m = _GRADE.match(text.upper())
+        if m and m.group(1) in self.levels and m.group(2) in self.grades:
+            return f"{m.group(1)},{m.group(2)}"
+        return None
+
+    def label(self, canonical: str) -> str:
+        """How the badge reads: ``ESMO IV, B``, ``Local practice``."""
+        if "," in canonical:
+            level, grade = canonical.split(",")
+            return f"ESMO {level}, {grade}"
+        return {"local": "Local practice", "consensus": "Consensus"}.get(canonical, canonical.capitalize())
+
+    def title(self, canonical: str) -> str:
+        """The badge's tooltip: what the level and grade mean."""
+        if "," in canonical:
+            level, grade = canonical.split(",")
+            return f"Level {level}: {self.levels[level]} Grade {grade}: {self.grades[grade]}"
+        return self.other.get(canonical, "")
+
+
+def _grades(data: dict) -> EvidenceGrades:
+    spec = data.get("evidence_grades") or {}
+    return EvidenceGrades(
+        levels={str(k): str(v) for k, v in (spec.get("levels") or {}).items()},
+        grades={str(k): str(v) for k, v in (spec.get("grades") or {}).items()},
+        other={str(k): str(v) for k, v in (spec.get("other") or {}).items()},
+        source=str(spec.get("source") or ""),
+    )
+
+
 @dataclass(frozen=True)
 class Schema:
     """The parsed contract: fields, vocabularies and required sections."""
@@ -96,6 +144,11 @@ class Schema:
     #: Longest ``short_title`` (the matrix and other tight places show it).
     short_title_max: int = 40
     suppressible: tuple[str, ...] = ("P1", "P2", "P3", "P4", "P503", "P6")
+    #: Which protocol types may hold a regimen block of each kind (systemic, radiotherapy).
+    regimen_types: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    evidence_grades: EvidenceGrades = field(default_factory=EvidenceGrades)
+    #: The section whose every list item needs an evidence grade.
+    graded_section: str = "Key recommendations"
 
     def label(self, vocabulary: str, value) -> str:
         """The human label of a vocabulary value (the value itself when it has none)."""
@@ -204,6 +257,9 @@ def parse_schema(data: dict) -> Schema:
             page_lead=tuple(str(s) for s in data.get("page_lead") or ()),
             short_title_max=int(data.get("short_title_max", 40)),
             suppressible=tuple(str(c) for c in data.get("suppressible") or ("P1", "P2", "P3", "P4", "P503", "P6")),
+            regimen_types={str(k): tuple(v or ()) for k, v in (data.get("regimen_types") or {}).items()},
+            evidence_grades=_grades(data),
+            graded_section=str((data.get("evidence_grades") or {}).get("section") or "Key recommendations"),
         )
     except KeyError as exc:
         raise SchemaError(f"{SCHEMA_FILE}: the schema has no {exc.args[0]!r} entry; restore it from Git") from exc

@@ -20,6 +20,12 @@ PROTOCOL_DIR = "protocols"
 DIAGRAM_DIR = "diagrams"
 SCHEMA_FILE = "protocols/schema.yaml"
 GLOSSARY_FILE = "handbook/glossary.md"
+#: The drug vocabulary for regimen blocks, and the registry of shared key numbers.
+FORMULARY_FILE = "protocols/drugs.yaml"
+REGISTRY_FILE = "protocols/key-values.yaml"
+#: The handbook pages the {grade} and {value} roles link to.
+GRADES_PAGE = "handbook/evidence-grades"
+KEY_NUMBERS_PAGE = "handbook/key-numbers"
 
 #: The section that holds a protocol's flowchart and "The decisions in words".
 FLOWCHART_SECTION = "Pathway flowchart"
@@ -71,4 +77,8 @@ def markdown_parser() -> MarkdownIt:
         heading_anchors=MYST_HEADING_ANCHORS,
         fence_as_directive=set(MYST_FENCE_AS_DIRECTIVE),
     )
-    return create_md_parser(config, RendererHTML)
+    md = create_md_parser(config, RendererHTML)
+    # The word count only fills env["wordcount"] (MyST's {wordcount} substitutions); tokens and
+    # line numbers do not depend on it, and it costs a tenth of a cold check.
+    md.disable("wordcount")
+    return md

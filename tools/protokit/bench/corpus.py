@@ -1,7 +1,9 @@
 """The synthetic handbook the benchmark builds: N protocols written like real ones.
 
 Every protocol has the full front matter, every section its type requires, a
-table, three cross-references, glossary terms and a 12-box flowchart in its own
+table, graded key recommendations using four registry numbers, three
+cross-references, glossary terms, a regimen block where its type has a Treatment
+section, and a 12-box flowchart in its own
 ``.mmd`` file (one start, labelled decisions, an end that hands over), with the
 decisions in words when the handbook has the ``{node}`` convention. The same
 pages without the extension's roles and directives are the *baseline* (plain
@@ -46,6 +48,85 @@ FIRST_BOX = "Step 0 of"
 FLOWCHART = getattr(settings, "FLOWCHART_SECTION", "Pathway flowchart")
 #: The ``{node}`` role of the decisions in words, when this handbook has it.
 NODE_ROLE: str | None = getattr(settings, "NODE_ROLE", None)
+
+
+#: The synthetic registry: every protocol uses some of these keys (the checker looks up each).
+KEYS = {
+    "referral-hours": ("Referral of a suspected primary bone tumour", 72, "hours", "bone sarcoma centre"),
+    "ct-hours": ("CT of chest, abdomen and pelvis", 24, "hours", "orthopaedic assessment"),
+    "occlusion-minutes": ("Cumulative aortic balloon occlusion", 120, "minutes", "cumulative occlusion"),
+    "dexamethasone-mg": ("Dexamethasone for cord compression", 16, "mg", "dexamethasone"),
+}
+REGISTRY = "values:\n" + "".join(
+    f"  {key}:\n    label: {label}\n    value: {value}\n    unit: {unit}\n    source: Synthetic source {key}\n"
+    f"    owner: Consultant (synthetic)\n    matches: [{phrase}]\n"
+    for key, (label, value, unit, phrase) in KEYS.items()
+)
+#: A chemotherapy regimen block (every protocol with a Treatment section) ...
+REGIMEN = """```{regimen}
+title: Synthetic regimen
+source: "[1]"
+cycle: 21 days
+cycles: 6
+drugs:
+  - drug: vincristine
+    dose: 1.5
+    unit: mg
+    basis: per m2
+    route: IV
+    how: minibag
+    days: [1]
+    cap: 2 mg per dose
+    notes: Intravenous only [1]
+  - drug: doxorubicin
+    dose: 25
+    unit: mg
+    basis: per m2
+    per: day
+    route: IV
+    days: 1-3
+    notes: 75 mg/m² per cycle
+  - drug: ifosfamide
+    dose: 3
+    unit: g
+    basis: per m2
+    per: day
+    route: IV
+    days: 1-3
+    notes: With mesna and hydration
+```
+"""
+#: ... or, for radiotherapy, its fractionation schedules.
+RT_REGIMEN = """```{regimen}
+title: Synthetic schedules
+schedules:
+  - setting: Pre-operative
+    total: 50
+    per_fraction: 2
+    fractions: 25
+  - setting: Post-operative
+    total: [60, 66]
+    per_fraction: 2
+    fractions: [30, 33]
+  - setting: Palliative
+    total: 8
+    per_fraction: 8
+    fractions: 1
+```
+"""
+
+
+def key_recommendations(ref, neighbours: list[str], baseline: bool) -> str:
+    """Graded bullets that use the registry (plain numbers in the baseline, which has no extension)."""
+    keys = list(KEYS)
+    value = (lambda k: f"{KEYS[k][1]} {KEYS[k][2]}") if baseline else (lambda k: f"{{value}}`{k}`")
+    grade = (lambda g: "") if baseline else (lambda g: f" {{grade}}`{g}`")
+    return (
+        f"- Refer to the bone sarcoma centre within {value(keys[0])} at any age [1].{grade('consensus')}\n"
+        f"- CT within {value(keys[1])} of orthopaedic assessment, in parallel [2].{grade('IV,B')}\n"
+        f"- Cumulative occlusion no longer than {value(keys[2])}; dexamethasone {value(keys[3])} [3].{grade('local')}\n"
+        f"- Related: {', '.join(ref(p) for p in neighbours)}.{grade('local')}\n"
+    )
 
 
 def ids(n: int) -> list[str]:
@@ -113,7 +194,9 @@ def protocol(pid: str, title: str, neighbours: list[str], schema, baseline: bool
                 "| Item | Action | Source |\n|---|---|---|\n"
                 + "".join(f"| {k} | Act on finding {k} | [{k}] |\n" for k in range(1, 6))
             )
-            out.append("Related: " + ", ".join(ref(p) for p in neighbours) + ".\n")
+            out.append(key_recommendations(ref, neighbours, baseline))
+        if section == "Treatment" and not baseline:
+            out.append(RT_REGIMEN if ptype == "radiotherapy" else REGIMEN)
     return "\n".join(out)
 
 
@@ -146,6 +229,8 @@ def generate(n: int, baseline: bool = False) -> Path:
         (root / "diagrams" / f"{pid}.mmd").write_text(diagram(pid))
     catalogue = "" if baseline else "```{protocol-catalogue}\n```\n\n"
     (root / "protocols" / "index.md").write_text(f"# Protocols\n\n{catalogue}```{{toctree}}\n:hidden:\n:glob:\n\nBST-*\n```\n")
+    if not baseline:
+        (root / "protocols" / "key-values.yaml").write_text(REGISTRY)
     terms = "".join(f"{t}\n  Definition of {t}.\n\n" for t in TERMS)
     (root / "handbook" / "glossary.md").write_text(f"# Glossary\n\n```{{glossary}}\n{terms}```\n")
     (root / "index.md").write_text("# Synthetic handbook\n\n```{toctree}\nprotocols/index\nhandbook/glossary\n```\n")

@@ -5,7 +5,9 @@ way a MkDocs author would write it: the same front matter, headings, text and
 table; ``{protocol}`` and ``{term}`` links as Markdown links (with the
 protocol's title, as ours show it); the flowchart as a ```` ```mermaid ```` fence
 through pymdownx.superfences whose body includes the same ``.mmd`` file with
-pymdownx.snippets (``check_paths``: a missing diagram fails the build); the
+pymdownx.snippets (``check_paths``: a missing diagram fails the build);
+registry numbers as their value, evidence grades as text and regimen blocks as
+tables; the
 draft banner, the governance record, "Referenced by" and the revision history
 written out as Markdown (ours generates them); the catalogue as a table;
 glossary terms as headings. ``validation`` is set so that ``--strict`` fails on
@@ -33,7 +35,7 @@ from pathlib import Path
 
 import yaml
 
-from .corpus import BENCH_DIR, TERMS, corpus_dir
+from .corpus import BENCH_DIR, KEYS, TERMS, corpus_dir
 
 VENV = BENCH_DIR / "peer-venv"
 REQUIREMENTS = Path(__file__).with_name("peer-requirements.txt")
@@ -46,6 +48,9 @@ _PROTOCOL = re.compile(r"\{protocol\}`([^`]+)`")
 _TERM = re.compile(r"\{term\}`([^`]+)`")
 _NODE = re.compile(r"\{node\}`([^`]+)`")
 _MERMAID = re.compile(r"```\{mermaid\} /(\S+)\n```")
+_VALUE = re.compile(r"\{value\}`([^`]+)`")
+_GRADE = re.compile(r" ?\{grade\}`([^`]+)`")
+_REGIMEN = re.compile(r"```\{regimen\}\n(.*?)```\n", re.S)
 _H1 = re.compile(r"^# .*$", re.M)
 
 
@@ -91,6 +96,30 @@ def _text(value) -> str:
     return "—" if value in (None, "") else str(value)
 
 
+def regimen_table(block: str) -> str:
+    """A regimen block as the table a MkDocs author would write (ours renders it from the YAML)."""
+    data = yaml.safe_load(block)
+    title = f"**{data['title']}**\n\n"
+    if "schedules" in data:
+        rows = [
+            (str(s["setting"]), _text(s["total"]), _text(s["per_fraction"]), _text(s["fractions"])) for s in data["schedules"]
+        ]
+        return title + _table(rows, ("Setting", "Total dose (Gy)", "Per fraction (Gy)", "Fractions"))
+    head = f"Cycle: {data['cycle']}; cycles: {data['cycles']}; source: {data['source']}.\n\n"
+    rows = [
+        (
+            d["drug"],
+            f"{d['dose']} {d['unit']} {d['basis']}" + (f" per {d['per']}" if d.get("per") else ""),
+            d["route"],
+            _text(d["days"]),
+            d.get("cap", "—"),
+            d.get("notes", "—"),
+        )
+        for d in data["drugs"]
+    ]
+    return title + head + _table(rows, ("Drug", "Dose", "Route", "Days", "Cap", "Notes"))
+
+
 def convert_protocol(text: str, titles: dict[str, str], backlinks: list[str]) -> str:
     """One protocol page in Python-Markdown + pymdownx syntax."""
     meta = yaml.safe_load(_FRONT.match(text).group(1))  # type: ignore[union-attr]
@@ -101,6 +130,9 @@ def convert_protocol(text: str, titles: dict[str, str], backlinks: list[str]) ->
     body = _PROTOCOL.sub(lambda m: link(m.group(1)), text)
     body = _TERM.sub(lambda m: f"[{m.group(1)}](../handbook/glossary.md#{slug(m.group(1))})", body)
     body = _NODE.sub(lambda m: f"**{m.group(1)}**", body)
+    body = _VALUE.sub(lambda m: f"{KEYS[m.group(1)][1]} {KEYS[m.group(1)][2]}", body)
+    body = _GRADE.sub(lambda m: f" *(grade {m.group(1)})*", body)
+    body = _REGIMEN.sub(lambda m: regimen_table(m.group(1)), body)
     body = _MERMAID.sub(lambda m: f'```mermaid\n--8<-- "{m.group(1)}"\n```', body)
     fields = [
         ("Id", f"`{meta['id']}`"),

@@ -1,7 +1,8 @@
 """The rule registry: one small function per rule, registered by a decorator.
 
 Each rule has a stable code (``P0xx`` files, ``P1xx`` metadata, ``P2xx``
-sections, ``P3xx`` cross-references, ``P4xx`` diagrams, ``P5xx`` safety, ``P6xx`` releases), a
+sections, ``P3xx`` cross-references, ``P4xx`` diagrams, ``P5xx`` safety, ``P6xx`` releases,
+``P7xx`` structured clinical content), a
 kebab-case name and a docstring whose first line is its summary; the rest shows
 a bad and a good example. The handbook's rule reference is generated from them.
 
@@ -92,6 +93,9 @@ _MODULES = (
     "containment",
     "governance",
     "releases",
+    "regimens",
+    "grades",
+    "keyvalues",
 )
 
 

@@ -34,7 +34,14 @@ class Chart:
 
 
 def charts(doc, ctx) -> Iterator[Chart]:
-    """The page's flowcharts that mermaid parsed, each with its graph."""
+    """The page's flowcharts that mermaid parsed, each with its graph (built once per check, for all the rules)."""
+    key = ("charts", doc.path)
+    if key not in ctx.memo:
+        ctx.memo[key] = list(_charts(doc, ctx))
+    return iter(ctx.memo[key])
+
+
+def _charts(doc, ctx) -> Iterator[Chart]:
     pathway_seen = False
     for d in doc.diagrams:
         path = diagram_path(doc, d)
@@ -45,7 +52,7 @@ def charts(doc, ctx) -> Iterator[Chart]:
         pathway = d.section == FLOWCHART_SECTION and not pathway_seen
         pathway_seen = pathway_seen or pathway
         offset = 0 if path else d.body_line - 1
-        yield Chart(path or doc.path, offset, ctx.flow_graph(verdict), pathway)
+        yield Chart(path or doc.path, offset, FlowGraph.from_json(verdict.graph), pathway)
 
 
 def pathway_chart(doc, ctx) -> Chart | None:

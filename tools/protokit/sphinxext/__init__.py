@@ -16,6 +16,7 @@ from ..parse import parse_file
 from .assets import copy_scripts, on_build_finished, setup_static
 from .charts import register as register_charts
 from .checks import OneWarningPerReference, check_consistency
+from .clinical import EvidenceGradesDirective, RegimenDirective, grade_role, linked_to_page, resolve_links, value_role
 from .csp import forget_written, replace_pagename_script
 from .csp import on_build_finished as scan_scripts
 from .domain import DOMAIN, ProtocolDomain
@@ -24,7 +25,7 @@ from .flowchart import wrap_diagrams
 from .gate import check_schema, contain_config, on_source_read
 from .gate import on_doctree_read as guard_doctree
 from .incremental import on_env_updated
-from .pages import CatalogueDirective, MatrixDirective, ReviewDirective
+from .pages import CatalogueDirective, KeyNumbersDirective, MatrixDirective, ReviewDirective
 from .prebuilt import register as register_prebuilt
 from .releasepages import (
     InForceDirective,
@@ -109,13 +110,19 @@ def setup(app):
     app.add_config_value("protocol_release_mode", False, "env", types=[bool])
     app.add_domain(ProtocolDomain)
     app.add_node(protocol_placeholder)
+    app.add_node(linked_to_page)
     app.add_directive("protocol-catalogue", CatalogueDirective)
     app.add_directive("protocol-matrix", MatrixDirective)
     app.add_directive("protocol-review", ReviewDirective)
     app.add_directive("protocol-rules", RulesDirective)
     app.add_directive("protocol-release-notes", ReleaseNotesDirective)
     app.add_directive("protocol-in-force", InForceDirective)
+    app.add_directive("protocol-key-numbers", KeyNumbersDirective)
+    app.add_directive("protocol-evidence-grades", EvidenceGradesDirective)
+    app.add_directive("regimen", RegimenDirective)
     app.add_role("protocol", ProtocolDomain.roles["protocol"])
+    app.add_role("grade", grade_role)
+    app.add_role("value", value_role)
     register_flowcharts(app)
     register_charts(app)
     register_prebuilt(app)
@@ -137,6 +144,7 @@ def setup(app):
     app.connect("env-check-consistency", check_consistency)
     app.add_post_transform(OneWarningPerReference)
     app.connect("doctree-resolved", resolve_placeholders)
+    app.connect("doctree-resolved", resolve_links)
     app.connect("doctree-resolved", add_keywords)
     app.connect("env-updated", write_search_data)
     app.connect("html-page-context", add_search_script)

@@ -54,10 +54,12 @@ def check_schema(app) -> None:
     Every rule reads the schema; a broken one is one clear line and exit 2,
     never Sphinx's crash report (SystemExit passes its exception handler).
     """
+    from ..formulary import project_formulary
     from ..schema import SchemaError
 
     try:
         project_schema(Path(app.srcdir))
+        project_formulary(Path(app.srcdir))
     except SchemaError as exc:
         logger.error("%s", exc)
         raise SystemExit(2) from None
@@ -70,6 +72,7 @@ def _gate_rules():
 def on_source_read(app, docname: str, source: list[str]) -> None:
     """Replace a page that fails a containment rule before MyST reads it."""
     from . import document_cache  # the checker's parse cache, shared with doctree-read
+    from .clinical import CURRENT_DOC
 
     root = Path(app.srcdir)
     path = Path(app.env.doc2path(docname))
@@ -82,6 +85,7 @@ def on_source_read(app, docname: str, source: list[str]) -> None:
     except (OSError, ValueError):
         source[0] = REFUSED
         return
+    app.env.current_document[CURRENT_DOC] = doc  # the page's directives render from this parse
     ctx = Context(root, project_schema(root), Index.build([doc]), today())
     for r in _gate_rules():
         if next(iter(r.on_document(doc, ctx)), None) is not None:

@@ -18,9 +18,10 @@ SNAPSHOT = "protokit_snapshot"
 
 def snapshot(domain) -> dict:
     """What other pages show about each protocol, and who references whom."""
-    signatures, refs = {}, {}
+    signatures, refs, values = {}, {}, {}
     for docname, doc in domain.docs.items():
         refs[docname] = doc.protocols_shown()
+        values[docname] = sorted({r.target.strip() for r in doc.refs if r.kind == "value"})
         if doc.is_protocol and doc.pid:
             signatures[doc.pid] = (docname, doc.title, repr(sorted((doc.meta or {}).items(), key=str)))
     backlinks: dict[str, set[str]] = {}
@@ -30,7 +31,15 @@ def snapshot(domain) -> dict:
     # A protocol's index entry carries its glossary synonyms: a glossary edit changes them.
     found = data_of(domain)
     synonyms = {docname: keywords(found, docname) for docname in refs if docname.startswith("protocols/")}
-    return {"today": today().isoformat(), "signatures": signatures, "refs": refs, "backlinks": backlinks, "synonyms": synonyms}
+    # Who uses which key number: the key numbers page lists them.
+    return {
+        "today": today().isoformat(),
+        "signatures": signatures,
+        "refs": refs,
+        "backlinks": backlinks,
+        "synonyms": synonyms,
+        "values": values,
+    }
 
 
 def pages_to_rewrite(old: dict | None, new: dict, aggregates: list[str], protocol_pages: dict[str, str]) -> set[str]:
@@ -45,7 +54,7 @@ def pages_to_rewrite(old: dict | None, new: dict, aggregates: list[str], protoco
         if old["signatures"].get(pid) != new["signatures"].get(pid)
     }
     out: set[str] = set()
-    if changed:
+    if changed or old.get("values") != new.get("values"):
         out |= set(aggregates)
         out |= {d for d, targets in new["refs"].items() if targets & changed}
     for docname, words in new.get("synonyms", {}).items():

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from pathlib import Path
 from typing import cast
 
 from docutils import nodes
@@ -16,8 +17,11 @@ from sphinx.util.nodes import make_refnode
 
 from ..check import today as build_today
 from ..model import Document
+from ..registry import load_registry
 from ..schema import Schema
+from ..settings import REGISTRY_FILE
 from . import prebuilt
+from .clinical import depend_on
 from .domain import DOMAIN, ProtocolDomain, link_text
 from .render import _text, labels, protocol_placeholder, status_badge
 from .tables import joined, table
@@ -51,6 +55,16 @@ class ReviewDirective(AggregateDirective):
     kind = "review"
 
 
+class KeyNumbersDirective(AggregateDirective):
+    """Every key number of ``protocols/key-values.yaml`` and the protocols that use it."""
+
+    kind = "key_numbers"
+
+    def run(self) -> list[nodes.Node]:
+        depend_on(self.env, REGISTRY_FILE)
+        return super().run()
+
+
 def _date(value) -> dt.date | None:
     try:
         return dt.date.fromisoformat(value) if isinstance(value, str) else None
@@ -61,7 +75,8 @@ def _date(value) -> dt.date | None:
 class Renderer:
     """Builds the aggregate tables for one page being written."""
 
-    def __init__(self, builder, fromdocname: str, protocols: dict[str, tuple[str, Document]], schema: Schema):
+    def __init__(self, builder, fromdocname: str, protocols: dict[str, tuple[str, Document]], schema: Schema, root: Path):
+        self.root = root
         self.builder = builder
         self.fromdocname = fromdocname
         self.protocols = protocols
@@ -157,3 +172,33 @@ class Renderer:
         owners = [(owner, joined([self.link(p) for p in pids], "; ")) for owner, pids in sorted(by_owner.items())]
         out.append(table(["Owner", "Protocols"], owners))
         return out
+
+    def key_numbers(self) -> list[nodes.Node]:
+        """One row per key number: value, what it is, source, owner, and every protocol using it."""
+        users: dict[str, list[str]] = defaultdict(list)
+        for pid, (_, doc) in self.protocols.items():
+            for key in sorted({r.target.strip() for r in doc.refs if r.kind == "value"}):
+                users[key].append(pid)
+        rows = []
+        for key, entry in sorted(self.load().items(), key=lambda kv: kv[1].label.lower()):
+            owner: list[nodes.Node] = [nodes.Text(entry.owner)]
+            if entry.protocol in self.protocols:
+                owner += [nodes.Text(" ("), self.link(entry.protocol, entry.protocol), nodes.Text(")")]
+            used = joined([self.link(p, p) for p in users.get(key, [])], ", ") or [nodes.Text("—")]
+            rows.append(
+                (
+                    nodes.strong(entry.text, entry.text),
+                    [nodes.Text(f"{entry.label} "), nodes.literal(key, key)],
+                    entry.source,
+                    owner,
+                    used,
+                )
+            )
+        tbl = table(["Value", "What (key)", "Source", "Owner", "Used in"], rows, classes=["protocol-key-numbers"])
+        body = next(iter(tbl.findall(nodes.tbody)))
+        for row, (key, _) in zip(body.children, sorted(self.load().items(), key=lambda kv: kv[1].label.lower()), strict=True):
+            row["ids"].append(f"key-{key}")
+        return [tbl]
+
+    def load(self):
+        return load_registry(self.root).values

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from docutils import nodes
 
 from ..check import project_schema
@@ -39,7 +41,7 @@ def resolve_placeholders(app, doctree: nodes.document, docname: str) -> None:
     if not placeholders:
         return
     protocols = domain.protocols()
-    renderer = Renderer(app.builder, docname, protocols, project_schema(app.srcdir))
+    renderer = Renderer(app.builder, docname, protocols, project_schema(app.srcdir), Path(app.srcdir))
     links = domain.derived("backlinks", backlinks)
     schema = renderer.schema
     # Headers and records first: they hold placeholders of their own.
