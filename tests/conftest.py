@@ -85,6 +85,8 @@ def tiny_handbook(dest: Path) -> Path:
         shutil.copytree(root / folder, dest / folder, dirs_exist_ok=True)
     for page in ("releases.md", "in-force.md"):
         shutil.copy2(REPO / "handbook" / page, dest / "handbook" / page)
+    # The data files a handbook must have, frozen like the schema (a clinician's edit never breaks a test).
+    shutil.copy2(FIXTURES / "pass" / "protocols" / "drugs.yaml", dest / "protocols" / "drugs.yaml")
     (dest / "index.md").write_text(TINY_INDEX, encoding="utf-8")
     (dest / "node_modules").symlink_to(REPO / "node_modules", target_is_directory=True)
     return dest

@@ -101,19 +101,19 @@ def regimen_table(block: str) -> str:
     data = yaml.safe_load(block)
     title = f"**{data['title']}**\n\n"
     if "schedules" in data:
-        rows = [
+        schedules = [
             (str(s["setting"]), _text(s["total"]), _text(s["per_fraction"]), _text(s["fractions"])) for s in data["schedules"]
         ]
-        return title + _table(rows, ("Setting", "Total dose (Gy)", "Per fraction (Gy)", "Fractions"))
+        return title + _table(schedules, ("Setting", "Total dose (Gy)", "Per fraction (Gy)", "Fractions"))
     head = f"Cycle: {data['cycle']}; cycles: {data['cycles']}; source: {data['source']}.\n\n"
     rows = [
         (
-            d["drug"],
+            str(d["drug"]),
             f"{d['dose']} {d['unit']} {d['basis']}" + (f" per {d['per']}" if d.get("per") else ""),
-            d["route"],
+            str(d["route"]),
             _text(d["days"]),
-            d.get("cap", "—"),
-            d.get("notes", "—"),
+            str(d.get("cap", "—")),
+            str(d.get("notes", "—")),
         )
         for d in data["drugs"]
     ]
