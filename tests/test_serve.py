@@ -31,3 +31,8 @@ def test_a_save_shows_in_the_preview_and_the_server_keeps_serving(tmp_path):
     # The browser draws the preview's charts: a save never waits for Chromium.
     built = (tmp_path / "out" / "protocols" / "BST-SURG-02.html").read_text(encoding="utf-8")
     assert '<pre  class="mermaid">' in built and "mermaid-static" not in built
+    # Rebuilt pages carry their own scripts only, not those of pages written in earlier builds:
+    # the catalogue (rewritten with each save) has no chart, so no chart scripts.
+    assert built.count("import mermaid from") == 1 and built.count("protokit-flow.js") == 1
+    catalogue = (tmp_path / "out" / "protocols" / "index.html").read_text(encoding="utf-8")
+    assert "protokit-flow.js" not in catalogue and "import mermaid" not in catalogue

@@ -62,12 +62,19 @@ class Preview:
     def __init__(self, root: Path, out: Path, url: str):
         self.root, self.out, self.url = root, out, url
         self.app = sphinx_app(root, out)
+        # Scripts and styles added while a page is written (sphinxcontrib-mermaid does) stay
+        # registered, and the last page's stay in the builder's lists: each build starts
+        # again from the ones set up, or every page would carry other pages' scripts.
+        self.assets = (list(self.app.registry.js_files), list(self.app.registry.css_files))
         self.changed = asyncio.Event()
 
     def build(self, reason: str = "") -> None:
         start = time.perf_counter()
         if reason:
             print(f"[serve] {reason}: rebuilding", flush=True)
+        self.app.registry.js_files[:], self.app.registry.css_files[:] = self.assets
+        self.app.builder.init_css_files()
+        self.app.builder.init_js_files()
         try:
             self.app.build()
         except Exception as exc:  # noqa: BLE001 - keep serving the last good pages

@@ -16,6 +16,7 @@ from sphinx.util import logging
 
 from ..feed import FEED_FILE, FEED_TITLE, FEED_TYPE, atom
 from ..releases import DEVELOPMENT, compare, load_release_data, protocols_of, timeline
+from .csp import page_script
 from .domain import DOMAIN
 from .pages import AggregateDirective
 from .tables import table
@@ -146,7 +147,7 @@ def add_page_scripts(app, pagename, templatename, context, doctree) -> None:
     kinds = app.env.domains[DOMAIN].aggregates.get(pagename, ())
     for kind in kinds:
         for script in PAGE_SCRIPTS.get(kind, ()):
-            app.add_js_file(script)
+            page_script(app, script)
 
 
 def write_static(app, name: str, text: str) -> None:
