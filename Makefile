@@ -6,10 +6,12 @@
 PYTHON     ?= python3
 VENV       ?= .venv
 SPHINXOPTS ?=
-JOBS       ?= 1
+JOBS       ?= auto
 BUILDDIR   ?= _build
 PORT       ?= 8000
 PYTEST_ARGS ?=
+# make test: the date its build carries (SOURCE_DATE_EPOCH), so the tests can compare builds
+TEST_EPOCH ?= 1795651200
 CHECKOPTS  ?=
 # make new
 TITLE      ?=
@@ -18,6 +20,7 @@ ID         ?=
 # make bench
 N          ?= 100 300 1000
 RUNS       ?= 3
+PEERS      ?= 1
 # make versions
 BASE_URL   ?= /
 FORCE      ?=
@@ -41,8 +44,8 @@ help: ## show this help
 	@echo
 	@echo "Variables (override on the command line, e.g. make html JOBS=2):"
 	@echo "  PYTHON=$(PYTHON) VENV=$(VENV) JOBS=$(JOBS) BUILDDIR=$(BUILDDIR) PORT=$(PORT)"
-	@echo "  SPHINXOPTS='$(SPHINXOPTS)' CHECKOPTS='$(CHECKOPTS)' PYTEST_ARGS='$(PYTEST_ARGS)'"
-	@echo "  make new: TITLE TYPE ID   make bench: N='$(N)' RUNS=$(RUNS)   make versions: BASE_URL=$(BASE_URL) FORCE=1"
+	@echo "  SPHINXOPTS='$(SPHINXOPTS)' CHECKOPTS='$(CHECKOPTS)' PYTEST_ARGS='$(PYTEST_ARGS)' TEST_EPOCH=$(TEST_EPOCH)"
+	@echo "  make new: TITLE TYPE ID   make bench: N='$(N)' RUNS=$(RUNS) PEERS=$(PEERS)   make versions: BASE_URL=$(BASE_URL) FORCE=1"
 
 $(VENV_STAMP): requirements.txt
 	@echo "==> setting up the Python environment in $(VENV) (pinned packages)" >&2
@@ -84,22 +87,24 @@ lint: venv ## ruff, the import layers, mypy, and the CI templates against their 
 	$(VENV)/bin/check-jsonschema --builtin-schema vendor.github-workflows .ci/templates/github/workflows/handbook.yml
 	$(VENV)/bin/check-jsonschema --builtin-schema vendor.gitlab-ci .ci/templates/gitlab/.gitlab-ci.yml
 
+# The strict build here is the test session's build too (tests/conftest.py: HANDBOOK_HTML),
+# fresh and dated TEST_EPOCH, so pytest never builds the whole handbook a second time
+# except to compare a serial build with it (byte-identical).
 test: venv browser-deps ## everything CI runs: lint, checker, strict build, pytest (incl. browser tests)
 	$(MAKE) --no-print-directory lint
 	$(MAKE) --no-print-directory check
-	$(MAKE) --no-print-directory html
-	$(VENVPY) -m pytest $(PYTEST_ARGS)
+	rm -rf $(BUILDDIR)/test
+	SOURCE_DATE_EPOCH=$(TEST_EPOCH) $(SPHINXBUILD) -b html $(STRICT) -d $(BUILDDIR)/test/html.doctrees $(SPHINXOPTS) . $(BUILDDIR)/test/html
+	HANDBOOK_HTML=$(BUILDDIR)/test/html HANDBOOK_EPOCH=$(TEST_EPOCH) $(VENVPY) -m pytest -n auto --dist loadfile $(PYTEST_ARGS)
 
 test-fast: venv ## the quick loop (about 25 s): everything but whole-handbook builds and Chromium
 	$(VENVPY) -m pytest -m "not slow" $(PYTEST_ARGS)
 
 # The preview shows warnings without stopping (no -W): the page still updates while
-# an author fixes them; make html and CI stay strict.
-serve: venv ## live preview on http://127.0.0.1:PORT (rebuilds on change; shows checker findings)
-	$(VENVPY) -m sphinx_autobuild --host 127.0.0.1 --port $(PORT) -n --keep-going \
-	  --re-ignore '(^|/)(\.cache|\.venv|node_modules|_build|\.git|\.pytest_cache|\.ruff_cache|\.hypothesis)(/|$$)' \
-	  --pre-build "env PYTHONPATH=tools $(VENVPY) -m protokit --exit-zero" \
-	  $(SPHINXOPTS) . $(BUILDDIR)/serve
+# an author fixes them; make html and CI stay strict. One Sphinx stays warm between
+# saves (protokit.serve), so a save costs the rebuild, not a new Python and Sphinx.
+serve: venv ## live preview on http://127.0.0.1:PORT (rebuilds on save; shows checker findings as warnings)
+	PYTHONPATH=tools $(VENVPY) -m protokit.serve --port $(PORT) --out $(BUILDDIR)/serve
 
 linkcheck: venv ## check external links (bounded timeout; needs the internet)
 	$(SPHINXBUILD) -b linkcheck $(STRICT) -d $(BUILDDIR)/linkcheck.doctrees $(SPHINXOPTS) . $(BUILDDIR)/linkcheck
@@ -116,8 +121,9 @@ new: venv ## create a protocol: make new TITLE="..." [TYPE=surgery] [ID=BST-SURG
 legibility: venv browser-deps ## smallest flowchart text per protocol page at 1280 px, 390 px and in print (after make html)
 	PYTHONPATH=tools $(VENVPY) -m protokit.legibility --site $(BUILDDIR)/html
 
-bench: venv ## benchmark synthetic handbooks: make bench [N="100 300 1000"] [RUNS=3]
-	PYTHONPATH=tools $(VENVPY) -m protokit.bench --sizes $(N) --runs $(RUNS)
+# PEERS=0 skips MkDocs Material (installed on demand into _build/bench/peer-venv, never by html or test).
+bench: venv browser-deps ## benchmark ours against MkDocs Material: make bench [N="100 300 1000"] [RUNS=3] [PEERS=0]
+	PYTHONPATH=tools $(VENVPY) -m protokit.bench --sizes $(N) --runs $(RUNS) $(if $(filter 0,$(PEERS)),--no-peers)
 
 versions: venv ## build every release tag v* into _build/versions (+ versions.json, latest/)
 	PYTHONPATH=tools $(VENVPY) -m protokit.versions --base-url "$(BASE_URL)" $(if $(FORCE),--force)

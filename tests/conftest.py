@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 from pathlib import Path
 
@@ -28,13 +29,67 @@ def sphinx_build(srcdir: Path, outdir: Path, *extra: str, env: dict | None = Non
     return subprocess.run(cmd, capture_output=True, text=True, env={**os.environ, **(env or {})}, check=False)
 
 
+#: The build date of the session's handbook (SOURCE_DATE_EPOCH): make test builds with the same.
+EPOCH = os.environ.get("HANDBOOK_EPOCH", "1795651200")  # 2026-11-26 00:00 UTC
+
+
 @pytest.fixture(scope="session")
 def built_handbook(tmp_path_factory) -> Path:
-    """The repository's own handbook, built strict into a temporary folder."""
+    """The repository's own handbook, strict, as ``make html`` builds it (all cores), dated EPOCH.
+
+    One build for the whole session: ``make test`` passes its own strict build of this
+    tree (``HANDBOOK_HTML``, built just before pytest with the same date); otherwise it
+    is built here.
+    """
+    given = os.environ.get("HANDBOOK_HTML")
+    if given:
+        return Path(given).resolve()
     out = tmp_path_factory.mktemp("handbook") / "html"
-    proc = sphinx_build(REPO, out)
+    proc = sphinx_build(REPO, out, "-j", "auto", env={"SOURCE_DATE_EPOCH": EPOCH})
     assert proc.returncode == 0, proc.stderr
     return out
+
+
+#: The pages of a tiny handbook: the extension's test root, with the release pages.
+TINY_INDEX = """# Tiny handbook
+
+```{toctree}
+protocols/index
+handbook/matrix
+handbook/review
+handbook/glossary
+handbook/releases
+handbook/in-force
+```
+"""
+
+
+def tiny_handbook(dest: Path) -> Path:
+    """A repository with this checkout's tools and configuration and three protocols.
+
+    Releases, bundles and other whole-handbook runs are tested on it: the same code
+    paths as the real handbook, in a fraction of the time.
+    """
+    files = subprocess.run(
+        ["git", "-C", str(REPO), "ls-files", "-co", "--exclude-standard", "conf.py", ".gitignore", "tools"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
+    for name in files:
+        if (REPO / name).is_file():
+            (dest / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(REPO / name, dest / name)
+    root = REPO / "tests" / "roots" / "test-protocols"
+    for folder in ("protocols", "diagrams", "handbook"):
+        shutil.copytree(root / folder, dest / folder, dirs_exist_ok=True)
+    for page in ("releases.md", "in-force.md"):
+        shutil.copy2(REPO / "handbook" / page, dest / "handbook" / page)
+    # The data files a handbook must have, frozen like the schema (a clinician's edit never breaks a test).
+    shutil.copy2(FIXTURES / "pass" / "protocols" / "drugs.yaml", dest / "protocols" / "drugs.yaml")
+    (dest / "index.md").write_text(TINY_INDEX, encoding="utf-8")
+    (dest / "node_modules").symlink_to(REPO / "node_modules", target_is_directory=True)
+    return dest
 
 
 @pytest.fixture(scope="session")

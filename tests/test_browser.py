@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-DRAWN = '[data-processed="true"] > svg'
+#: A chart drawn by mermaid in the browser, or drawn into the page by the build.
+DRAWN = '[data-processed="true"] > svg, .mermaid-static > svg'
 
 
 class Recorder:

@@ -85,9 +85,14 @@ class _Markup(HTMLParser):
         super().__init__(convert_charrefs=True)
         self.problems: list[str] = []
         self.in_body = False
+        self.chart = 0  # inside a chart the build drew (div.mermaid-static > svg)
+        self._last: tuple = ()
 
     def handle_starttag(self, tag, attrs):
         self.in_body |= tag == "body"
+        if tag == "svg" and (self.chart or self._last == ("div", "mermaid-static")):
+            self.chart += 1
+        self._last = (tag, dict(attrs).get("class"))
         for name, value in attrs:
             if name.startswith("on"):
                 self.problems.append(f"<{tag} {name}=>")
@@ -97,10 +102,15 @@ class _Markup(HTMLParser):
                 and scheme_of(value) in ("javascript", "vbscript", "data")
             ):
                 self.problems.append(f"<{tag} {name}={clean_url(value)[:30]}>")
-        if self.in_body and tag in ("style", "iframe", "object", "embed", "base"):
+        # mermaid's own stylesheet, every rule scoped to the chart's id, is the one <style> allowed.
+        if self.in_body and tag in ("style", "iframe", "object", "embed", "base") and not (tag == "style" and self.chart):
             self.problems.append(f"<{tag}> in the page body")
         if tag == "meta" and any(n == "http-equiv" and (v or "").lower() == "refresh" for n, v in attrs):
             self.problems.append("meta refresh")
+
+    def handle_endtag(self, tag):
+        if tag == "svg" and self.chart:
+            self.chart -= 1
 
     def handle_data(self, data):
         if "alert(" in data and self.lasttag == "script":

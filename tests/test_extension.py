@@ -139,6 +139,18 @@ def test_each_broken_reference_is_one_warning_with_its_hint(make_app, src):
     assert any('P305 no page "handbook/revew"; did you mean "handbook/review"?' in w for w in found)
 
 
+def test_charts_are_drawn_into_the_page_or_left_to_the_browser(make_app, src, tmp_path):
+    drawn = build(make_app, src, builddir=tmp_path / "drawn")
+    page = (Path(drawn.outdir) / "protocols" / "BST-SURG-01.html").read_text(encoding="utf-8")
+    assert '<div class="mermaid-static"><svg id="mermaid-' in page and 'aria-roledescription="flowchart-v2"' in page
+    assert "import mermaid" not in page and "data-points=" not in page
+    browser = build(make_app, src, builddir=tmp_path / "browser", confoverrides={"protokit_static_charts": False})
+    page = (Path(browser.outdir) / "protocols" / "BST-SURG-01.html").read_text(encoding="utf-8")
+    assert '<pre  class="mermaid">' in page and "mermaid-static" not in page
+    assert 'import mermaid from "../_static/mermaid/mermaid.esm.min.mjs"' in page
+    assert warnings(drawn) == warnings(browser) == ""
+
+
 def test_parallel_build_equals_serial_build(make_app, src, tmp_path):
     serial = build(make_app, src, builddir=tmp_path / "serial")
     parallel = build(make_app, src, builddir=tmp_path / "parallel", parallel=2)
@@ -183,6 +195,30 @@ def test_glossary_names_reach_the_protocol_index_entry_and_follow_an_edit(make_a
     assert '"xyzq"' in index
 
 
+def test_a_body_edit_rewrites_only_the_page_and_its_catalogue(make_app, src):
+    """make serve's path: one Sphinx rebuilds after a save; pages that show nothing of the edit stay as they are."""
+    app = make_app("html", srcdir=src)
+    app.build()
+    out = Path(app.outdir)
+
+    def stamps():
+        return {p.relative_to(out).as_posix(): p.stat().st_mtime_ns for p in out.rglob("*.html")}
+
+    before = stamps()
+    page = src / "protocols" / "BST-SURG-02.md"
+    page.write_text(page.read_text().replace("## Procedure\n", "## Procedure\n\nA sentence added while previewing.\n", 1))
+    app.build()  # the same application, as make serve rebuilds
+    after = stamps()
+    rewritten = {rel for rel, stamp in after.items() if before.get(rel) != stamp}
+    # The page itself and the catalogue (its toctree parent, listing it); Sphinx rewrites its
+    # index and search pages after every build. Pages linking to BST-SURG-02 show its title,
+    # which did not change: they are not rewritten.
+    assert rewritten == {"protocols/BST-SURG-02.html", "protocols/index.html", "genindex.html", "search.html"}
+    assert "A sentence added while previewing." in text_of(app, "protocols/BST-SURG-02.html")
+    assert warnings(app) == ""
+    app.cleanup()
+
+
 def test_incremental_build_after_deleting_a_protocol(make_app, src):
     build(make_app, src)
     (src / "protocols" / "BST-MET-01.md").unlink()
@@ -200,7 +236,7 @@ def test_domain_purge_and_merge(make_app, src):
     app = build(make_app, src)
     domain = app.env.domains[DOMAIN]
     assert set(domain.protocols()) == {"BST-MET-01", "BST-SURG-01", "BST-SURG-02"}
-    other = {"docs": dict(domain.docs), "aggregates": dict(domain.aggregates)}
+    other = {"docs": dict(domain.docs), "aggregates": dict(domain.aggregates), "charts": dict(domain.charts)}
     domain.clear_doc("protocols/BST-MET-01")
     assert "BST-MET-01" not in domain.protocols()
     domain.merge_domaindata(["protocols/BST-MET-01"], other)

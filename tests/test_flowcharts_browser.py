@@ -102,7 +102,7 @@ def test_full_screen_view_opens_and_zooms_from_the_keyboard(browser, handbook_se
     page.keyboard.press("Escape")
     page.locator("dialog.protocol-flow-dialog").wait_for(state="detached")
     assert page.evaluate("document.activeElement.classList.contains('protocol-flow-open')")
-    assert page.locator(".protocol-flow-frame .mermaid > svg").count() == 1  # the chart is back in its frame
+    assert page.locator(".protocol-flow-frame :is(.mermaid, .mermaid-static) > svg").count() == 1  # back in its frame
     page.close()
 
 
@@ -154,7 +154,7 @@ CONTRAST_JS = """() => {
   const rgb = c => (c.match(/[\\d.]+/g) || []).slice(0, 3).map(Number);
   const lum = ([r, g, b]) => [r, g, b].map(v => { v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; })
       .reduce((a, v, i) => a + v * [0.2126, 0.7152, 0.0722][i], 0);
-  return [...document.querySelectorAll('.protocol-flow .mermaid > svg g.node')].map(g => {
+  return [...document.querySelectorAll('.protocol-flow :is(.mermaid, .mermaid-static) > svg g.node')].map(g => {
     const text = lum(rgb(getComputedStyle(g.querySelector('.nodeLabel')).color));
     const shape = [...g.querySelectorAll('.label-container, .label-container *')]
       .find(e => e.tagName !== 'g' && /^rgb/.test(getComputedStyle(e).fill));  // a stadium: a group of paths

@@ -36,7 +36,8 @@ def test_strict_build_produces_every_protocol_page(built_handbook):
     for pid in protocols:
         page = (built_handbook / "protocols" / f"{pid}.html").read_text(encoding="utf-8")
         assert "protocol-status-line" in page and "protocol-record" in page, pid
-        assert 'class="mermaid"' in page, pid
+        # The chart is drawn into the page (Chromium is there in tests): no mermaid to load.
+        assert 'class="mermaid-static"><svg' in page and "import mermaid" not in page, pid
         assert (built_handbook / "id" / f"{pid}.html").is_file()
 
 
@@ -64,9 +65,7 @@ def test_mermaid_bundle_is_served_from_the_site(built_handbook):
     assert (static / "mermaid.esm.min.mjs").is_file()
     chunks = list((static / "chunks" / "mermaid.esm.min").glob("*.mjs"))
     assert len(chunks) > 50
-    assert not list(static.rglob("*.map"))
-    page = (built_handbook / "protocols" / "BST-SURG-01.html").read_text(encoding="utf-8")
-    assert 'import mermaid from "../_static/mermaid/mermaid.esm.min.mjs"' in page
+    assert not list(static.rglob("*.map"))  # for charts the build could not draw (see test_extension)
 
 
 def test_mermaid_is_loaded_only_on_pages_with_diagrams(built_handbook):

@@ -5,13 +5,12 @@ from __future__ import annotations
 import json
 import os
 import re
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
-from conftest import REPO, in_force_answer, serve
+from conftest import REPO, in_force_answer, serve, tiny_handbook
 
 #: Builds whole handbooks (releases, bundles, twice for reproducibility): not in make test-fast.
 pytestmark = pytest.mark.slow
@@ -62,15 +61,7 @@ def set_protocol(repo: Path, state: dict, history: list[tuple[str, str, str]], p
 
 @pytest.fixture(scope="module")
 def repo(tmp_path_factory) -> Path:
-    repo = tmp_path_factory.mktemp("releases") / "repo"
-    files = subprocess.run(
-        ["git", "-C", str(REPO), "ls-files", "-co", "--exclude-standard"], capture_output=True, text=True, check=True
-    ).stdout.split()
-    for name in files:
-        if (REPO / name).is_file():
-            (repo / name).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(REPO / name, repo / name)
-    (repo / "node_modules").symlink_to(REPO / "node_modules", target_is_directory=True)
+    repo = tiny_handbook(tmp_path_factory.mktemp("releases"))  # this checkout's tools, three protocols
     git(repo, "init", "-q", "-b", "main")
     set_protocol(repo, V1, [("1.0", "2026-01-10", "First approved version.")])
     git(repo, "add", "-A")

@@ -1,4 +1,4 @@
-"""The strict build command, in one place (``make html``, versions, bundle, bench, tests).
+"""The strict build and preview commands, in one place (``make html``, serve, versions, bundle, bench, tests).
 
 Strict: nitpicky, warnings are errors, every warning shown (``-n -W --keep-going``).
 Doctrees (Sphinx's pickled copy of every page's source) always go beside the
@@ -21,6 +21,11 @@ def doctree_dir(out: Path) -> Path:
 def strict_build(src: Path, out: Path, *extra: str, builder: str = "html") -> list[str]:
     """The argument list of a strict ``sphinx-build`` of ``src`` into ``out``."""
     return [sys.executable, "-m", "sphinx", "-b", builder, *STRICT, "-d", str(doctree_dir(out)), *extra, str(src), str(out)]
+
+
+def serve_command(src: Path, out: Path, port: int, host: str = "127.0.0.1") -> list[str]:
+    """The live preview (``make serve``) of ``src`` into ``out``: a warm Sphinx, see :mod:`protokit.serve`."""
+    return [sys.executable, "-m", "protokit.serve", "--root", str(src), "--out", str(out), "--host", host, "--port", str(port)]
 
 
 def progress(tool: str, message: str) -> None:

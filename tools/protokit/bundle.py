@@ -23,27 +23,15 @@ import sys
 import zipfile
 from pathlib import Path
 
-from .browser import CHROMIUM, FLAGS, serve
+from . import charts
+from .browser import CHROMIUM, FLAGS
 from .build import progress as _progress
 from .build import strict_build
 from .releases import current_release
-from .settings import MERMAID_CONFIG, REPO_ROOT
+from .settings import REPO_ROOT
 
-#: Drawn SVG by source hash, one folder per mermaid configuration (a new setting redraws).
-SVG_CACHE = (
-    REPO_ROOT / ".cache" / "protokit" / "svg" / hashlib.sha256(repr(sorted(MERMAID_CONFIG.items())).encode()).hexdigest()[:12]
-)
 _PRE = re.compile(r'<pre\s+class="mermaid"[^>]*>\s*(.*?)\s*</pre>', re.S)
 _MODULE = re.compile(r'<script type="module">import mermaid from .*?</script>\s*', re.S)
-RENDER_JS = """async ([config, items]) => {
-  const { default: mermaid } = await import('./_static/mermaid/mermaid.esm.min.mjs');
-  mermaid.initialize(config);
-  const out = [];
-  for (const [id, source] of items) {
-    try { out.push((await mermaid.render(id, source)).svg); } catch (e) { out.push('ERROR: ' + e.message); }
-  }
-  return out;
-}"""
 
 
 def progress(message: str) -> None:
@@ -79,33 +67,19 @@ def diagram_sources(site: Path) -> dict[str, str]:
     return found
 
 
-def render_svgs(site: Path, sources: dict[str, str]) -> dict[str, str]:
-    """SVG for each source, from the cache or one Chromium session for all missing ones."""
-    SVG_CACHE.mkdir(parents=True, exist_ok=True)
-    svgs = {k: (SVG_CACHE / f"{k}.svg").read_text(encoding="utf-8") for k in sources if (SVG_CACHE / f"{k}.svg").is_file()}
-    missing = sorted(k for k in sources if k not in svgs)
-    if not missing:
-        return svgs
-    progress(f"drawing {len(missing)} diagram(s) in headless Chromium ({len(svgs)} from the cache)")
-    from playwright.sync_api import sync_playwright
-
-    url, shutdown = serve(site)
+def render_svgs(sources: dict[str, str]) -> dict[str, str]:
+    """SVG for each source the build left to the browser (the build draws every chart it can)."""
     try:
-        with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
-            page = browser.new_page()
-            page.goto(f"{url}/index.html")
-            items = [[f"diagram-{k[:12]}", sources[k]] for k in missing]
-            rendered = page.evaluate(RENDER_JS, [MERMAID_CONFIG, items])
-            browser.close()
-    finally:
-        shutdown()
-    for key, svg in zip(missing, rendered, strict=True):
-        if svg.startswith("ERROR:") or 'aria-roledescription="error"' in svg:
-            raise SystemExit(f"[bundle] a diagram failed to draw: {svg[:300]}")
-        (SVG_CACHE / f"{key}.svg").write_text(svg, encoding="utf-8")
-        svgs[key] = svg
-    return svgs
+        drawn = charts.draw(sources.values())
+    except charts.ChartsUnavailableError as exc:
+        raise SystemExit(f"[bundle] the bundle needs Chromium to draw its charts: {exc}") from None
+    if drawn:
+        progress(f"drew {drawn} diagram(s) in headless Chromium")
+    svgs = {k: charts.svg_of(source) for k, source in sources.items()}
+    failed = [sources[k][:200] for k, svg in svgs.items() if svg is None]
+    if failed:
+        raise SystemExit(f"[bundle] a diagram failed to draw: {failed[0]}")
+    return svgs  # type: ignore[return-value]
 
 
 def inline_svgs(site: Path, svgs: dict[str, str]) -> None:
@@ -172,7 +146,7 @@ def main(argv: list[str] | None = None) -> int:
     build(args.repo, "html", site, epoch)
     build(args.repo, "singlehtml", single, epoch)
     sources = diagram_sources(site) | diagram_sources(single)
-    svgs = render_svgs(site, sources)
+    svgs = render_svgs(sources)
     inline_svgs(site, svgs)
     inline_svgs(single, svgs)
     name = f"handbook-{release}"

@@ -84,7 +84,7 @@ class DocumentCache:
         entries = {k: v for k, v in self.entries.items() if k in keep}
         try:
             self.file.parent.mkdir(parents=True, exist_ok=True)
-            tmp = self.file.with_suffix(".tmp")
+            tmp = self.file.with_suffix(f".{os.getpid()}.tmp")  # parallel test workers write at once
             with tmp.open("wb") as fh:
                 pickle.dump((self.version, entries), fh, protocol=pickle.HIGHEST_PROTOCOL)
             tmp.replace(self.file)
@@ -209,13 +209,59 @@ def make_context(
     return ctx
 
 
-def run_rules(ctx: Context, rules: list[Rule], only: set[str] | None = None) -> list[Finding]:
-    """Run the rules; ``only`` limits reported findings to these paths."""
+def cross_document_view(ctx: Context) -> tuple:
+    """What a page's rules may see of the other pages and of the run (ids, titles, metadata,
+    labels, anchors, terms, diagram files, schema, date, redirects): equal views, equal findings."""
+    pages = tuple(
+        (d.path, d.title, repr(d.meta), d.labels, tuple(h.slug for h in d.headings), d.terms) for d in ctx.index.docs.values()
+    )
+    run = (id(ctx.schema), ctx.today, ctx.release, ctx.since_ref, repr(sorted(ctx.redirects.items())), ctx.mermaid_problem)
+    return pages, tuple(sorted(ctx.index.diagram_files)), run
+
+
+class RuleMemo:
+    """A page's findings, kept between runs of one process (``make serve`` rebuilds many times).
+
+    A page rule's findings depend on the page, the diagrams it includes and the
+    cross-document view; when none of them changed, the findings of the last run
+    stand. The first run, and every one-off run (``make html``, ``make check``),
+    run every rule.
+    """
+
+    def __init__(self) -> None:
+        self.view: tuple | None = None
+        self.pages: dict[tuple[str, str], tuple[Document, tuple, list[Finding]]] = {}
+
+    def start(self, ctx: Context) -> None:
+        view = cross_document_view(ctx)
+        if view != self.view:
+            self.view, self.pages = view, {}
+
+    def page_key(self, doc: Document, ctx: Context) -> tuple:
+        return tuple(ctx.diagram_text(p) if p else d.source for d in doc.diagrams for p in [diagram_path(doc, d)])
+
+
+def _page_findings(r: Rule, doc: Document, ctx: Context, memo: RuleMemo | None) -> list[Finding]:
+    if memo is not None:
+        key = memo.page_key(doc, ctx)
+        hit = memo.pages.get((r.code, doc.path))
+        if hit is not None and hit[0] is doc and hit[1] == key:
+            return hit[2]
+    found = [r.finding(path, line, col, message, ctx.release) for path, line, col, message in r.on_document(doc, ctx)]
+    if memo is not None:
+        memo.pages[(r.code, doc.path)] = (doc, key, found)
+    return found
+
+
+def run_rules(ctx: Context, rules: list[Rule], only: set[str] | None = None, memo: RuleMemo | None = None) -> list[Finding]:
+    """Run the rules; ``only`` limits reported findings to these paths; ``memo`` reuses unchanged pages' findings."""
     findings: list[Finding] = []
     report = only
     if only is not None:  # a page and the diagrams it includes are checked together
         report = widen(ctx, only, pages=False)
         only = widen(ctx, only)
+    if memo is not None:
+        memo.start(ctx)
     for r in rules:
         if r.scope == "project":
             for path, line, col, message in r.on_project(ctx):
@@ -226,8 +272,7 @@ def run_rules(ctx: Context, rules: list[Rule], only: set[str] | None = None) -> 
                 continue
             if r.scope == "protocol" and not doc.is_protocol:
                 continue
-            for path, line, col, message in r.on_document(doc, ctx):
-                findings.append(r.finding(path, line, col, message, ctx.release))
+            findings.extend(_page_findings(r, doc, ctx, memo))
     findings = apply_suppressions(ctx, rules, findings)
     if report is not None:  # project rules see everything; report what was asked (and its diagrams)
         findings = [f for f in findings if f.path in report or f.path == DIAGRAM_DIR]

@@ -101,7 +101,7 @@ def validate(sources: list[str], use_cache: bool = True) -> dict[str, Verdict]:
         if use_cache:
             try:
                 cache_file.parent.mkdir(parents=True, exist_ok=True)
-                tmp = cache_file.with_suffix(".tmp")
+                tmp = cache_file.with_suffix(f".{os.getpid()}.tmp")  # parallel test workers write at once
                 tmp.write_text(json.dumps(cache, sort_keys=True), encoding="utf-8")
                 tmp.replace(cache_file)
             except OSError:

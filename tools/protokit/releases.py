@@ -11,9 +11,11 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from .model import Document
 from .parse import parse_text
 
 DEVELOPMENT = "development"
@@ -93,17 +95,23 @@ def protocols_at(repo: Path, ref: str) -> dict[str, dict]:
 
 
 def protocols_in_tree(root: Path) -> dict[str, dict]:
-    found = {}
+    docs = []
     for path in sorted((root / "protocols").glob("*.md")):
-        text = path.read_text(encoding="utf-8", errors="replace")
-        doc = parse_text(f"protocols/{path.name}", text)
+        docs.append(parse_text(f"protocols/{path.name}", path.read_text(encoding="utf-8", errors="replace")))
+    return protocols_of(docs)
+
+
+def protocols_of(docs: Iterable[Document]) -> dict[str, dict]:
+    """What a release records of each protocol, from parsed pages (the build passes its own)."""
+    found = {}
+    for doc in sorted(docs, key=lambda d: d.path):
         if doc.is_protocol and doc.pid and isinstance(doc.meta, dict):
             found[doc.pid] = {
                 "meta": _jsonable(doc.meta),
                 "title": doc.title,
                 "path": doc.path,
-                "body": body_hash(text),
-                "text": text,
+                "body": body_hash(doc.text),
+                "text": doc.text,
             }
     return found
 

@@ -13,9 +13,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from .glossary import Entry, entries, pattern
-from .model import Document
+from .model import Document, Heading
 
 #: Sections that mention terms without answering a question about them (citations).
 NOT_AN_ANSWER = frozenset({"References"})
@@ -32,24 +33,36 @@ class Usage:
 
 def sections(doc: Document) -> list[tuple[str, str, str]]:
     """(anchor, title, Markdown text) of each level-2 section, in file order."""
-    lines = doc.text.split("\n")
-    heads = [h for h in doc.headings if h.level == 2 and not h.nested]
+    return list(_sections(doc.text, doc.headings))
+
+
+@lru_cache(maxsize=4096)
+def _sections(text: str, headings: tuple[Heading, ...]) -> tuple[tuple[str, str, str, str], ...]:
+    """Each section once per page text (every glossary entry asks): anchor, title, text, lower-case text."""
+    lines = text.split("\n")
+    heads = [h for h in headings if h.level == 2 and not h.nested]
     out = []
     for n, head in enumerate(heads):
         end = heads[n + 1].line - 1 if n + 1 < len(heads) else len(lines)
-        out.append((head.slug, head.text, "\n".join(lines[head.line : end])))
-    return out
+        body = "\n".join(lines[head.line : end])
+        out.append((head.slug, head.text, body, body.lower()))
+    return tuple(out)
 
 
 def usage(entry: Entry, doc: Document) -> Usage | None:
     """The section of ``doc`` that uses the entry's names most (the first such), or None."""
+    return _usage(tuple(entry.forms), doc.text, doc.headings)
+
+
+@lru_cache(maxsize=1 << 16)
+def _usage(forms: tuple[str, ...], text: str, headings: tuple[Heading, ...]) -> Usage | None:
+    """Cached by the entry's names and the page's text: make serve recomputes only the page saved."""
     best: Usage | None = None
-    compiled = [(form.lower(), pattern(form)) for form in entry.forms]
-    for anchor, title, text in sections(doc):
+    compiled = [(form.lower(), pattern(form)) for form in forms]
+    for anchor, title, body, lower in _sections(text, headings):
         if title in NOT_AN_ANSWER:
             continue
-        lower = text.lower()
-        count = sum(len(rx.findall(text)) for low, rx in compiled if low in lower)
+        count = sum(len(rx.findall(body)) for low, rx in compiled if low in lower)
         if count and (best is None or count > best.count):
             best = Usage(anchor, title, count)
     return best

@@ -34,8 +34,10 @@ NODE_ROLE = "node"
 
 #: How mermaid draws, on the site and in the downtime bundle: strict security (no
 #: scripts or javascript: links from a diagram), and flowcharts at their natural
-#: size: the page's frame scrolls, because a chart shrunk to fit is unreadable.
-MERMAID_CONFIG = {"startOnLoad": False, "securityLevel": "strict", "flowchart": {"useMaxWidth": False}}
+#: size: the page's frame scrolls, because a chart shrunk to fit is unreadable. A fixed
+#: seed for the few shapes mermaid draws with random wobble (stadiums): the same chart
+#: is the same SVG on every machine, so builds with drawn charts are reproducible.
+MERMAID_CONFIG = {"startOnLoad": False, "securityLevel": "strict", "flowchart": {"useMaxWidth": False}, "handDrawnSeed": 1}
 
 MYST_ENABLE_EXTENSIONS = ["colon_fence", "deflist", "fieldlist"]
 MYST_HEADING_ANCHORS = 3

@@ -14,7 +14,7 @@ from sphinx import addnodes
 from sphinx.transforms.post_transforms import SphinxPostTransform
 from sphinx.util import logging
 
-from ..check import discover, make_context, run_rules
+from ..check import RuleMemo, discover, make_context, run_rules
 from ..findings import visible
 from ..rules import all_rules
 from ..rules.diagrams import diagram_path
@@ -80,7 +80,10 @@ def check_consistency(app, env) -> None:
     ctx.validate_diagrams(docs)
     keep_graphs(app, ctx, docs)
     reported = REPORTED_REFERENCES[id(env)] = set()
-    for f in run_rules(ctx, all_rules()):
+    memo = getattr(app, "_protokit_rule_memo", None)
+    if memo is None:  # lives as long as the process: make serve's rebuilds re-check only what changed
+        memo = app._protokit_rule_memo = RuleMemo()
+    for f in run_rules(ctx, all_rules(), memo=memo):
         if f.code in REFERENCE_RULES and f.path.endswith(".md"):
             reported.add((f.path[:-3], f.line))
         message = visible(f"{f.code} {f.message}")

@@ -29,6 +29,21 @@ _SRC = re.compile(r"""\bsrc=["']([^"']+)["']""", re.I)
 _ARTICLE = re.compile(r'<article class="bd-article">(.*?)</article>', re.S)
 
 
+def page_script(app, filename: str, **attributes) -> None:
+    """Add a script to the page being written, and to no other.
+
+    ``app.add_js_file`` called while a page is written also registers the script
+    for good: the next build in the same process (``make serve``) would put it on
+    every page.
+    """
+    app.builder.add_js_file(filename, **attributes)
+
+
+def forget_written(app, env, docnames) -> None:
+    """A new build (``make serve`` builds many times in one process): no page written yet."""
+    app._protokit_written = set()
+
+
 def replace_pagename_script(app, pagename, templatename, context, doctree) -> None:
     """Swap the theme's per-page inline script for a static one with a data attribute."""
     written = getattr(app, "_protokit_written", None)
@@ -41,7 +56,7 @@ def replace_pagename_script(app, pagename, templatename, context, doctree) -> No
     for n, js in enumerate(scripts):
         body = js.attributes.get("body", "") if hasattr(js, "attributes") else ""
         if not js.filename and body.startswith(PAGENAME_PREFIX):
-            app.add_js_file("protokit-page.js", priority=js.priority, **{"data-pagename": pagename})
+            page_script(app, "protokit-page.js", priority=js.priority, **{"data-pagename": pagename})
             added = scripts.pop()  # add_js_file appended it to this page's list
             scripts[n] = added
             return

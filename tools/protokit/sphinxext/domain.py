@@ -49,8 +49,8 @@ class ProtocolDomain(Domain):
     label = "Protocol"
     object_types = {"protocol": ObjType("protocol", "protocol")}
     roles = {"protocol": ProtocolRole(innernodeclass=nodes.inline)}
-    initial_data = {"docs": {}, "aggregates": {}}
-    data_version = 1
+    initial_data = {"docs": {}, "aggregates": {}, "charts": {}}
+    data_version = 2
 
     @property
     def docs(self) -> dict[str, Document]:
@@ -60,6 +60,11 @@ class ProtocolDomain(Domain):
     def aggregates(self) -> dict[str, list[str]]:
         """Docnames of generated pages (catalogue, matrix, ...) and their kinds."""
         return self.data["aggregates"]
+
+    @property
+    def charts(self) -> dict[str, list[str]]:
+        """The mermaid sources of each page with charts (drawn to SVG before pages are written)."""
+        return self.data["charts"]
 
     # Derived views (protocol map, backlinks) are computed once per change of the
     # stored documents, not once per page written: that keeps the build linear.
@@ -72,6 +77,7 @@ class ProtocolDomain(Domain):
     def clear_doc(self, docname: str) -> None:
         self.docs.pop(docname, None)
         self.aggregates.pop(docname, None)
+        self.charts.pop(docname, None)
         self._derived = None
 
     def merge_domaindata(self, docnames, otherdata: dict) -> None:
@@ -80,6 +86,8 @@ class ProtocolDomain(Domain):
                 self.docs[docname] = otherdata["docs"][docname]
             if docname in otherdata["aggregates"]:
                 self.aggregates[docname] = otherdata["aggregates"][docname]
+            if docname in otherdata["charts"]:
+                self.charts[docname] = otherdata["charts"][docname]
         self._derived = None
 
     def derived(self, name: str, compute) -> Any:

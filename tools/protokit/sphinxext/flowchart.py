@@ -28,6 +28,7 @@ from ..flowgraph import FlowGraph, node_ids, protocol_id_finder, protocol_ids
 from ..index import resolve_path
 from ..model import Document
 from ..settings import FLOWCHART_SECTION
+from .csp import page_script
 from .domain import DOMAIN
 
 FLOW_SCRIPT = "protokit-flow.js"
@@ -195,8 +196,8 @@ def copy_panzoom(outdir: Path, dist: Path) -> bool:
 def add_scripts(app, pagename, templatename, context, doctree) -> None:
     """The page's chart scripts, only on pages with a chart."""
     if doctree is not None and next(iter(doctree.findall(flowchart_frame)), None) is not None:
-        app.add_js_file(PANZOOM_SCRIPT)
-        app.add_js_file(FLOW_SCRIPT)
+        page_script(app, PANZOOM_SCRIPT)
+        page_script(app, FLOW_SCRIPT)
 
 
 def register(app) -> None:

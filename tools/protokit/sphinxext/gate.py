@@ -105,18 +105,19 @@ def on_doctree_read(app, doctree: nodes.document) -> None:
     root = Path(app.srcdir)
     allowed = project_schema(root).allowed
     page = Path(env.doc2path(env.docname)).relative_to(root).as_posix()
-    for node in list(doctree.findall(nodes.image)):
-        uri = node.get("uri", "")
-        if url_problem(uri, allowed, loads=True) or path_problem(page, uri, allowed, root):
-            _drop(node)
-    for node in list(doctree.findall(addnodes.download_reference)):
-        if path_problem(page, node.get("reftarget", ""), allowed, root):
-            _drop(node)
-    for node in list(doctree.findall(nodes.reference)):
-        uri = node.get("refuri", "")
-        if uri and url_problem(uri, allowed, loads=False):
-            _drop(node)
-    for node in list(doctree.findall(nodes.raw)):
-        html = "html" in node.get("format", "").split()
-        if not html or node.get("source") or html_problems(node.astext(), allowed):
+    # One walk over the page for the four kinds of node (a page holds thousands of nodes).
+    guarded = (nodes.image, addnodes.download_reference, nodes.reference, nodes.raw)
+    for node in list(doctree.findall(lambda n: isinstance(n, guarded))):
+        if isinstance(node, nodes.image):
+            uri = node.get("uri", "")
+            drop = bool(url_problem(uri, allowed, loads=True) or path_problem(page, uri, allowed, root))
+        elif isinstance(node, addnodes.download_reference):
+            drop = bool(path_problem(page, node.get("reftarget", ""), allowed, root))
+        elif isinstance(node, nodes.reference):
+            uri = node.get("refuri", "")
+            drop = bool(uri and url_problem(uri, allowed, loads=False))
+        else:
+            html = "html" in node.get("format", "").split()
+            drop = bool(not html or node.get("source") or html_problems(node.astext(), allowed))
+        if drop:
             _drop(node)

@@ -20,6 +20,7 @@ from ..model import Document
 from ..registry import load_registry
 from ..schema import Schema
 from ..settings import REGISTRY_FILE
+from . import prebuilt
 from .clinical import depend_on
 from .domain import DOMAIN, ProtocolDomain, link_text
 from .render import _text, labels, protocol_placeholder, status_badge
@@ -94,6 +95,15 @@ class Renderer:
         label = short.strip() if isinstance(short, str) and short.strip() else doc.title
         inline = nodes.inline("", "", nodes.Text(label), nodes.Text(" "), nodes.literal(pid, pid), classes=["protocol-ref"])
         return make_refnode(self.builder, self.fromdocname, docname, "", inline, link_text(doc))
+
+    def link_html(self, pid: str) -> str:
+        """:meth:`link` as the HTML the theme writes for it (for :mod:`.prebuilt` parts)."""
+        docname, doc = self.protocols[pid]
+        uri = self.builder.get_relative_uri(self.fromdocname, docname)
+        return prebuilt.link(uri, link_text(doc), link_text(doc))
+
+    def link_or_text_html(self, pid: str) -> str:
+        return self.link_html(pid) if pid in self.protocols else prebuilt.literal(pid)
 
     def link_or_text(self, pid: str) -> nodes.Node:
         """A link showing "id — title", or the bare id when no protocol has it (P301/P306 report it)."""

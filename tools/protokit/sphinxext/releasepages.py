@@ -15,7 +15,8 @@ from docutils import nodes
 from sphinx.util import logging
 
 from ..feed import FEED_FILE, FEED_TITLE, FEED_TYPE, atom
-from ..releases import DEVELOPMENT, compare, load_release_data, protocols_in_tree, timeline
+from ..releases import DEVELOPMENT, compare, load_release_data, protocols_of, timeline
+from .csp import page_script
 from .domain import DOMAIN
 from .pages import AggregateDirective
 from .tables import table
@@ -109,7 +110,8 @@ def release_notes(app, renderer) -> list[nodes.Node]:
         }
         since = data["releases"][-1]["name"] if data["releases"] else "the first release"
         title = f"Unreleased changes (since {since})"
-        notes = compare(base, protocols_in_tree(Path(app.srcdir)))
+        # The tree as this build read it (parsed once, in the domain), not parsed again from disk.
+        notes = compare(base, protocols_of(app.env.domains[DOMAIN].docs.values()))
         out += [nodes.rubric(title, title), *_notes_nodes(notes, protocol, local_redline)]
     for release in reversed(data["releases"]):
         title = f"{release['name']} — {release['date']}"
@@ -145,7 +147,7 @@ def add_page_scripts(app, pagename, templatename, context, doctree) -> None:
     kinds = app.env.domains[DOMAIN].aggregates.get(pagename, ())
     for kind in kinds:
         for script in PAGE_SCRIPTS.get(kind, ()):
-            app.add_js_file(script)
+            page_script(app, script)
 
 
 def write_static(app, name: str, text: str) -> None:

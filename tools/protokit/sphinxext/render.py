@@ -22,7 +22,8 @@ from docutils import nodes
 
 from ..model import Document
 from ..schema import Schema
-from .tables import joined, table
+from . import prebuilt
+from .tables import joined
 
 PRINT_NOTE = "Uncontrolled when printed — check the handbook for the current version."
 DRAFT_TEXT = "Draft — not approved for clinical use."
@@ -115,38 +116,40 @@ def status_line(doc: Document, schema: Schema, today: dt.date) -> nodes.containe
     return nodes.container("", line, classes=["protocol-status-line", "no-search"], ids=[f"protocol-{(doc.pid or '').lower()}"])
 
 
-def _row(name: str, value: nodes.Node | str) -> nodes.field:
-    body = nodes.field_body()
-    body += nodes.paragraph("", "", value if isinstance(value, nodes.Node) else nodes.Text(value))
-    return nodes.field("", nodes.field_name(name, name), body)
-
-
-def record_fields(doc: Document, schema: Schema, link: Link) -> nodes.field_list:
-    """Every governance field of the front matter, labelled."""
+def record_fields(doc: Document, schema: Schema, link: prebuilt.HtmlLink, referenced_by: list[str]) -> str:
+    """Every governance field of the front matter, labelled (HTML: see :mod:`.prebuilt`)."""
     meta = doc.meta or {}
     related = [p for p in meta.get("related") or [] if isinstance(p, str)]
     status = _text(meta.get("status"))
-    fields = nodes.field_list(classes=["protocol-fields"])
-    fields += _row("Id", nodes.literal(doc.pid or "", doc.pid or ""))
-    fields += _row("Title", doc.title)
+    esc = prebuilt.esc
+    rows = [("Id", prebuilt.literal(doc.pid or "")), ("Title", esc(doc.title))]
     if isinstance(meta.get("short_title"), str):
-        fields += _row("Short title", meta["short_title"])
-    fields += _row("Version", _text(meta.get("version")))
-    fields += _row("Status", status_badge(status, schema.label("statuses", status)))
-    fields += _row("Owner", _text(meta.get("owner")))
-    fields += _row("Approved by", _text(meta.get("approved_by")))
-    fields += _row("Approved on", _text(meta.get("approved_on")))
-    fields += _row("Effective date", _text(meta.get("effective_date")))
-    fields += _row("Review due", _text(meta.get("review_due")))
+        rows.append(("Short title", esc(meta["short_title"])))
+    colour = {"approved": "success", "draft": "warning", "retired": "secondary"}.get(status, "danger")
+    badge = prebuilt.span(
+        schema.label("statuses", status) or status, ["sd-badge", f"sd-bg-{colour}", f"sd-bg-text-{colour}", "protocol-status"]
+    )
+    rows += [("Version", esc(_text(meta.get("version")))), ("Status", badge), ("Owner", esc(_text(meta.get("owner"))))]
+    rows += [(name, esc(_text(meta.get(key)))) for name, key in RECORD_DATES]
     if meta.get("status") == "retired":
-        fields += _row("Retired on", _text(meta.get("retired_on")))
-    fields += _row("Type", labels(schema, "types", meta.get("type")))
-    fields += _row("Modalities", labels(schema, "modalities", meta.get("modalities")))
-    fields += _row("Sites", labels(schema, "sites", meta.get("sites")))
-    rel = nodes.bullet_list("", *(nodes.list_item("", nodes.paragraph("", "", link(p))) for p in related)) if related else "—"
-    fields += _row("Related", rel)
-    fields += _row("Referenced by", protocol_placeholder(kind="backlinks", pid=doc.pid or ""))
-    return fields
+        rows.append(("Retired on", esc(_text(meta.get("retired_on")))))
+    rows += [
+        ("Type", esc(labels(schema, "types", meta.get("type")))),
+        ("Modalities", esc(labels(schema, "modalities", meta.get("modalities")))),
+        ("Sites", esc(labels(schema, "sites", meta.get("sites")))),
+        ("Related", prebuilt.bullet_list([link(p) for p in related]) if related else "—"),
+        ("Referenced by", "; ".join(referenced_by) if referenced_by else "—"),
+    ]
+    return prebuilt.field_list(rows, ["protocol-fields"])
+
+
+#: The record's dates, in reading order: (label, front-matter key).
+RECORD_DATES = (
+    ("Approved by", "approved_by"),
+    ("Approved on", "approved_on"),
+    ("Effective date", "effective_date"),
+    ("Review due", "review_due"),
+)
 
 
 def print_stamp(doc: Document) -> nodes.container:
@@ -159,16 +162,15 @@ def print_stamp(doc: Document) -> nodes.container:
     return stamp
 
 
-def history_section(doc: Document) -> list[nodes.Node]:
-    """The revision history table from the ``history`` metadata."""
+def history_section(doc: Document) -> str:
+    """The revision history table from the ``history`` metadata (HTML: see :mod:`.prebuilt`)."""
     history = (doc.meta or {}).get("history")
     if not isinstance(history, list) or not history:
-        return []
+        return ""
     rows = [(_text(h.get("version")), _text(h.get("date")), _text(h.get("summary"))) for h in history if isinstance(h, dict)]
-    return [
-        nodes.rubric("Revision history", "Revision history", classes=["protocol-history-title"]),
-        table(["Version", "Date", "Summary"], rows, classes=["protocol-history"]),
-    ]
+    return prebuilt.rubric("Revision history", ["protocol-history-title"]) + prebuilt.table(
+        ["Version", "Date", "Summary"], rows, ["protocol-history"]
+    )
 
 
 def _lead_first(top: nodes.section, lead: tuple[str, ...]) -> None:
@@ -211,6 +213,10 @@ def header_nodes(doc: Document, schema: Schema, link: Link, today: dt.date) -> l
     return [print_stamp(doc), status_line(doc, schema, today), *status_banners(doc, link)]
 
 
-def record_nodes(doc: Document, schema: Schema, link: Link, versions: list[nodes.Node]) -> list[nodes.Node]:
+def record_nodes(
+    doc: Document, schema: Schema, link: prebuilt.HtmlLink, referenced_by: list[str], versions: list[nodes.Node]
+) -> list[nodes.Node]:
     """The governance record at the end of the page: fields, released versions, history."""
-    return [record_fields(doc, schema, link), *versions, *history_section(doc)]
+    history = history_section(doc)
+    fields = prebuilt.prebuilt_html(html=record_fields(doc, schema, link, referenced_by))
+    return [fields, *versions, *([prebuilt.prebuilt_html(html=history)] if history else [])]

@@ -53,7 +53,8 @@ def resolve_placeholders(app, doctree: nodes.document, docname: str) -> None:
             elif node["kind"] == "header":
                 new = header_nodes(doc, schema, renderer.link_or_text, build_today())
             else:
-                new = record_nodes(doc, schema, renderer.link_or_text, versions_nodes(app, renderer, doc))
+                referenced_by = [renderer.link_html(p) for p in links.get(node["pid"], []) if p in protocols]
+                new = record_nodes(doc, schema, renderer.link_or_text_html, referenced_by, versions_nodes(app, renderer, doc))
             node.replace_self(new or [nodes.inline()])
     for node in list(doctree.findall(protocol_placeholder)):
         kind, pid = node["kind"], node["pid"]

@@ -16,6 +16,7 @@ from docutils import nodes
 
 from ..searchdata import keywords, search_data
 from .assets import STATIC
+from .csp import page_script
 from .domain import DOMAIN
 from .releasepages import write_static
 
@@ -54,4 +55,4 @@ def add_keywords(app, doctree: nodes.document, docname: str) -> None:
 
 def add_search_script(app, pagename, templatename, context, doctree) -> None:
     if pagename == "search":
-        app.add_js_file(DATA_SCRIPT)
+        page_script(app, DATA_SCRIPT)

@@ -1,0 +1,73 @@
+"""The benchmark's synthetic handbook and its MkDocs conversion (no peer environment needed)."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+import yaml
+from protokit.bench import corpus, peer
+from protokit.check import check_tree
+
+N = 14  # every domain once, and a second protocol in two of them
+
+
+@pytest.fixture(scope="module")
+def bench_dir(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("bench")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(corpus, "BENCH_DIR", folder)
+        corpus.generate(N)
+        corpus.generate(N, baseline=True)
+        peer.convert(N)
+        yield folder
+
+
+def test_the_synthetic_handbook_passes_every_rule(bench_dir):
+    findings = check_tree(bench_dir / str(N) / "src", use_cache=False)
+    assert [str(f) for f in findings if f.severity == "error"] == []
+
+
+def load(path):
+    """A MkDocs configuration, its one Python tag (the mermaid fence format) read as text."""
+    return yaml.safe_load(path.read_text().replace("!!python/name:", ""))
+
+
+def test_the_peer_config_fails_strict_builds_on_broken_links(bench_dir):
+    config = load(bench_dir / f"{N}-peer" / "project" / "mkdocs.yml")
+    assert config["validation"]["links"] == {
+        "not_found": "warn",
+        "anchors": "warn",
+        "absolute_links": "warn",
+        "unrecognized_links": "warn",
+    }
+    assert config["validation"]["nav"]["omitted_files"] == "warn"
+    assert config["theme"] == {"name": "material", "font": False, "features": []}
+    prune = load(bench_dir / f"{N}-peer" / "project" / "mkdocs-prune.yml")
+    assert prune["theme"]["features"] == ["navigation.prune"]
+    assert "-q" not in peer.build_command(bench_dir, "mkdocs.yml", bench_dir / "site")  # mkdocs#4126
+
+
+_LINK = re.compile(r"\]\(([^)#]+)(?:#([^)]+))?\)")
+_SNIPPET = re.compile(r'^--8<-- "([^"]+)"$', re.M)
+
+
+def test_every_converted_link_and_diagram_resolves(bench_dir):
+    project = bench_dir / f"{N}-peer" / "project"
+    docs = project / "docs"
+    pages = sorted(docs.rglob("*.md"))
+    assert len([p for p in pages if p.name.startswith("BST-")]) == N
+    for page in pages:
+        text = page.read_text()
+        for target, anchor in _LINK.findall(text):
+            linked = (page.parent / target).resolve()
+            assert linked.is_file(), (page, target)
+            if anchor:
+                headings = {peer.slug(h) for h in re.findall(r"^#+ (.+)$", linked.read_text(), re.M)}
+                assert anchor in headings, (page, target, anchor)
+        for include in _SNIPPET.findall(text):
+            assert (project / include).is_file(), (page, include)
+    sample = (docs / "protocols" / "BST-SURG-01.md").read_text()
+    assert '```mermaid\n--8<-- "diagrams/BST-SURG-01.mmd"\n```' in sample
+    assert "{protocol}" not in sample and "{term}" not in sample
+    assert sample.startswith("---\nid: BST-SURG-01\n")  # the same front matter

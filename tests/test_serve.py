@@ -1,0 +1,38 @@
+"""make serve: one warm Sphinx shows each save, over HTTP, as an author meets it."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+from conftest import REPO
+from protokit.bench import loop
+from protokit.build import serve_command
+
+#: Builds a site and runs a server: not in make test-fast.
+pytestmark = pytest.mark.slow
+
+
+def test_a_save_shows_in_the_preview_and_the_server_keeps_serving(tmp_path):
+    src = tmp_path / "src"
+    shutil.copytree(REPO / "tests" / "roots" / "test-protocols", src)
+    port = loop.free_port()
+    log = tmp_path / "serve.log"
+    page = src / "protocols" / "BST-SURG-02.md"
+    url = f"http://127.0.0.1:{port}/protocols/BST-SURG-02.html"
+    # Two saves, each waited for until the served page shows it (a failure says why, with the log).
+    times = loop.save_to_preview(
+        serve_command(src, tmp_path / "out", port), url, page, 2, log, {"PYTHONPATH": str(REPO / "tools")}
+    )
+    assert len(times) == 2
+    text = log.read_text()
+    assert text.count("[serve] changed protocols/BST-SURG-02.md: rebuilding") == 2
+    assert "Traceback" not in text
+    # The browser draws the preview's charts: a save never waits for Chromium.
+    built = (tmp_path / "out" / "protocols" / "BST-SURG-02.html").read_text(encoding="utf-8")
+    assert '<pre  class="mermaid">' in built and "mermaid-static" not in built
+    # Rebuilt pages carry their own scripts only, not those of pages written in earlier builds:
+    # the catalogue (rewritten with each save) has no chart, so no chart scripts.
+    assert built.count("import mermaid from") == 1 and built.count("protokit-flow.js") == 1
+    catalogue = (tmp_path / "out" / "protocols" / "index.html").read_text(encoding="utf-8")
+    assert "protokit-flow.js" not in catalogue and "import mermaid" not in catalogue
