@@ -33,7 +33,7 @@ class Usage:
 
 def sections(doc: Document) -> list[tuple[str, str, str]]:
     """(anchor, title, Markdown text) of each level-2 section, in file order."""
-    return list(_sections(doc.text, doc.headings))
+    return [(anchor, title, body) for anchor, title, body, _ in _sections(doc.text, doc.headings)]
 
 
 @lru_cache(maxsize=4096)
