@@ -97,8 +97,8 @@ test: venv browser-deps ## everything CI runs: lint, checker, strict build, pyte
 	SOURCE_DATE_EPOCH=$(TEST_EPOCH) $(SPHINXBUILD) -b html $(STRICT) -d $(BUILDDIR)/test/html.doctrees $(SPHINXOPTS) . $(BUILDDIR)/test/html
 	HANDBOOK_HTML=$(BUILDDIR)/test/html HANDBOOK_EPOCH=$(TEST_EPOCH) $(VENVPY) -m pytest -n auto --dist loadfile $(PYTEST_ARGS)
 
-test-fast: venv ## the quick loop (about 25 s): everything but whole-handbook builds and Chromium
-	$(VENVPY) -m pytest -m "not slow" $(PYTEST_ARGS)
+test-fast: venv ## the quick loop (about 20 s on 2 cores): everything but whole-handbook builds and Chromium
+	$(VENVPY) -m pytest -m "not slow" -n auto --dist loadfile $(PYTEST_ARGS)
 
 # The preview shows warnings without stopping (no -W): the page still updates while
 # an author fixes them; make html and CI stay strict. One Sphinx stays warm between

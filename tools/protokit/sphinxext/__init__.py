@@ -76,14 +76,19 @@ def on_doctree_read(app, doctree) -> None:
         decorate(doctree, doc, project_schema(app.srcdir).page_lead)
 
 
-def freeze_read_objects(app, env) -> list[str]:
-    """``env-updated``: everything read so far lives until the build ends: keep it out of GC scans.
+def freeze_long_lived(app, *args) -> list[str]:
+    """Keep what lives until the build ends out of the garbage collector's scans.
 
-    Writing allocates millions of short-lived nodes; each full collection would
-    otherwise rescan the environment, the stored documents and the verdicts
-    (about a tenth of the write phase's CPU). Unfrozen when the build finishes,
-    so ``make serve``'s long-lived process still collects what a rebuild drops.
+    Reading and writing allocate millions of short-lived nodes, and each full
+    collection rescans every object alive: the environment, the parsed pages the
+    checker's cache loaded (thousands of objects each), the diagram verdicts. So
+    they are frozen as soon as they exist: before reading (with the parse cache
+    loaded), after reading, and after the rules ran. Unfrozen when the build
+    finishes, so ``make serve``'s long-lived process still collects what a
+    rebuild drops.
     """
+    if args and isinstance(args[-1], list):  # env-before-read-docs: load the parse cache first
+        document_cache(app)
     gc.freeze()
     return []
 
@@ -139,7 +144,9 @@ def setup(app):
     # reading order that decorate() gives a protocol page.
     app.connect("doctree-read", on_doctree_read, priority=450)
     app.connect("env-updated", on_env_updated)
-    app.connect("env-updated", freeze_read_objects, priority=900)  # after every other handler
+    app.connect("env-before-read-docs", freeze_long_lived, priority=900)
+    app.connect("env-updated", freeze_long_lived, priority=900)  # after every other handler
+    app.connect("env-check-consistency", freeze_long_lived, priority=900)
     app.connect("build-finished", unfreeze)
     app.connect("env-check-consistency", check_consistency)
     app.add_post_transform(OneWarningPerReference)
