@@ -139,6 +139,43 @@ def test_each_broken_reference_is_one_warning_with_its_hint(make_app, src):
     assert any('P305 no page "handbook/revew"; did you mean "handbook/review"?' in w for w in found)
 
 
+def test_an_anchor_link_to_a_protocol_id_is_one_warning(make_app, src):
+    # MyST gives a [text](#anchor) link no line of its own: the rule's line is its paragraph's.
+    page = src / "handbook" / "review.md"
+    broken = "See [the metastasis protocol](#BST-MET-01)."
+    page.write_text(page.read_text() + "\n" + broken + "\n")
+    app = build(make_app, src)
+    line = page.read_text().split("\n").index(broken) + 1
+    assert warnings(app).strip().splitlines() == [
+        f'{page}:{line}: WARNING: P302 no heading with anchor "#BST-MET-01" on this page [protocol.broken-link]'
+    ]
+
+
+def test_the_domain_resolves_a_protocol_id_for_any_reference(make_app, src):
+    from docutils import nodes
+    from protokit.sphinxext.domain import DOMAIN
+    from sphinx.addnodes import pending_xref
+
+    app = build(make_app, src)
+    domain = app.env.domains[DOMAIN]
+    node = pending_xref("", refdomain="", reftype="any", reftarget="BST-SURG-01")
+    found = domain.resolve_any_xref(app.env, "index", app.builder, "BST-SURG-01", node, nodes.inline("", ""))
+    assert [(role, ref["refuri"], ref.astext()) for role, ref in found] == [
+        ("protocol:protocol", "protocols/BST-SURG-01.html", "BST-SURG-01 — Limb salvage")
+    ]
+    assert domain.resolve_any_xref(app.env, "index", app.builder, "BST-SRG-01", node, nodes.inline("", "")) == []
+
+
+def test_features_are_separate_extensions_with_no_state_on_app(make_app, src):
+    from protokit.sphinxext import FEATURES
+
+    app = build(make_app, src)
+    for feature in FEATURES:
+        extension = app.extensions[f"protokit.sphinxext.{feature}"]
+        assert extension.parallel_read_safe and extension.parallel_write_safe, feature
+    assert [name for name in vars(app) if "protokit" in name] == []
+
+
 def test_charts_are_drawn_into_the_page_or_left_to_the_browser(make_app, src, tmp_path):
     drawn = build(make_app, src, builddir=tmp_path / "drawn")
     page = (Path(drawn.outdir) / "protocols" / "BST-SURG-01.html").read_text(encoding="utf-8")

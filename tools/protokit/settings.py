@@ -27,6 +27,9 @@ REGISTRY_FILE = "protocols/key-values.yaml"
 GRADES_PAGE = "handbook/evidence-grades"
 KEY_NUMBERS_PAGE = "handbook/key-numbers"
 
+#: The Sphinx domain that stores every page's parsed protocol (``{protocol}`` role).
+DOMAIN = "protocol"
+
 #: The section that holds a protocol's flowchart and "The decisions in words".
 FLOWCHART_SECTION = "Pathway flowchart"
 #: The role that names the chart node a step explains: ``1. {node}`B` Fit for surgery?``

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sphinx.util import logging
 
@@ -11,6 +12,10 @@ from ..redirects import load_redirects, redirect_page, relative_url
 from ..settings import REPO_ROOT
 from .domain import DOMAIN
 from .flowchart import copy_panzoom
+
+if TYPE_CHECKING:
+    from sphinx.application import Sphinx
+    from sphinx.util.typing import ExtensionMetadata
 
 logger = logging.getLogger(__name__)
 
@@ -103,3 +108,12 @@ def write_redirects(app, outdir: Path) -> None:
 def setup_static(app, config) -> None:
     config.html_static_path.append(str(STATIC))
     config.templates_path.append(str(TEMPLATES))
+
+
+def setup(app: Sphinx) -> ExtensionMetadata:
+    app.connect("config-inited", setup_static)
+    app.connect("builder-inited", copy_scripts)
+    app.connect("build-finished", on_build_finished)
+    app.add_css_file("protokit.css")
+    app.add_js_file("protokit.js")
+    return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True}

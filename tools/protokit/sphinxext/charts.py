@@ -11,12 +11,17 @@ hold a mermaid node). Without Chromium, or with ``protokit_static_charts = False
 from __future__ import annotations
 
 import html
+from typing import TYPE_CHECKING
 
 from docutils import nodes
 from sphinx.util import logging
 
 from .. import charts
-from .domain import DOMAIN
+from ..settings import DOMAIN
+
+if TYPE_CHECKING:
+    from sphinx.application import Sphinx
+    from sphinx.util.typing import ExtensionMetadata
 
 logger = logging.getLogger(__name__)
 
@@ -43,10 +48,11 @@ def enabled(app) -> bool:
 
 def draw_charts(app, env) -> list[str]:
     """``env-updated``: draw the charts not drawn yet (one Chromium session for all of them)."""
-    app._protokit_static = False
+    domain = env.domains[DOMAIN]
+    domain.charts_drawn = False
     if not enabled(app):
         return []
-    sources = [code for codes in env.domains[DOMAIN].charts.values() for code in codes]
+    sources = [code for codes in domain.charts.values() for code in codes]
     try:
         drawn = charts.draw(sources)
     except charts.ChartsUnavailableError as exc:
@@ -54,13 +60,13 @@ def draw_charts(app, env) -> list[str]:
         return []
     if drawn:
         logger.info(f"charts: drew {drawn} chart(s) as SVG in headless Chromium")
-    app._protokit_static = True
+    domain.charts_drawn = True
     return []
 
 
 def place_charts(app, doctree: nodes.document, docname: str) -> None:
     """``doctree-resolved``: put each drawn chart's SVG where its mermaid node was."""
-    if not getattr(app, "_protokit_static", False):
+    if not app.env.domains[DOMAIN].charts_drawn:
         return
     from sphinxcontrib.mermaid import mermaid
 
@@ -86,7 +92,7 @@ def _skip(self, node) -> None:
     raise nodes.SkipNode
 
 
-def register(app) -> None:
+def setup(app: Sphinx) -> ExtensionMetadata:
     app.add_config_value("protokit_static_charts", True, "html", types=[bool])
     app.add_node(
         static_chart,
@@ -99,3 +105,4 @@ def register(app) -> None:
     app.connect("doctree-read", collect)
     app.connect("env-updated", draw_charts)
     app.connect("doctree-resolved", place_charts)
+    return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True}

@@ -10,7 +10,7 @@ by the checker's rules (P70x, P72x, P73x), which the build runs too.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from docutils import nodes
 from sphinx.util.docutils import SphinxDirective
@@ -23,6 +23,10 @@ from ..parse import parse_bytes
 from ..registry import load_registry
 from ..settings import FORMULARY_FILE, GRADES_PAGE, KEY_NUMBERS_PAGE, REGISTRY_FILE, SCHEMA_FILE
 from .tables import table
+
+if TYPE_CHECKING:
+    from sphinx.application import Sphinx
+    from sphinx.util.typing import ExtensionMetadata
 
 #: Where the page's parsed Document waits for its directives (set at source-read).
 CURRENT_DOC = "protokit_document"
@@ -213,3 +217,13 @@ class EvidenceGradesDirective(SphinxDirective):
         if grades.source:
             out.append(nodes.paragraph("", "", nodes.emphasis("Source: ", "Source: "), nodes.Text(grades.source)))
         return out
+
+
+def setup(app: Sphinx) -> ExtensionMetadata:
+    app.add_node(linked_to_page)
+    app.add_directive("regimen", RegimenDirective)
+    app.add_directive("protocol-evidence-grades", EvidenceGradesDirective)
+    app.add_role("grade", grade_role)
+    app.add_role("value", value_role)
+    app.connect("doctree-resolved", resolve_links)
+    return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True}

@@ -16,10 +16,15 @@ import hashlib
 import json
 import re
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sphinx.util import logging
 
 from ..hosting import HEADER_FILE, POLICY
+
+if TYPE_CHECKING:
+    from sphinx.application import Sphinx
+    from sphinx.util.typing import ExtensionMetadata
 
 logger = logging.getLogger(__name__)
 
@@ -39,17 +44,8 @@ def page_script(app, filename: str, **attributes) -> None:
     app.builder.add_js_file(filename, **attributes)
 
 
-def forget_written(app, env, docnames) -> None:
-    """A new build (``make serve`` builds many times in one process): no page written yet."""
-    app._protokit_written = set()
-
-
 def replace_pagename_script(app, pagename, templatename, context, doctree) -> None:
     """Swap the theme's per-page inline script for a static one with a data attribute."""
-    written = getattr(app, "_protokit_written", None)
-    if written is None:
-        written = app._protokit_written = set()
-    written.add(pagename + ".html")  # the post-build scan re-reads only pages written now
     scripts = context.get("script_files")
     if not isinstance(scripts, list):
         return
@@ -83,21 +79,27 @@ def scan_page(html: str, rel: str) -> tuple[set[str], list[str]]:
     return hashes, problems
 
 
-def scan(outdir: Path, only: set[str] | None = None, previous: dict | None = None) -> tuple[set[str], list[str], dict]:
-    """Scan the built pages (``only`` those, reusing ``previous`` results for the rest).
+def scan(outdir: Path, previous: dict | None = None) -> tuple[set[str], list[str], dict]:
+    """Scan the built pages, reusing ``previous`` results for pages not written since.
 
-    Returns all inline-script hashes, all problems, and the per-page results to keep.
+    A page is re-read when its size or modification time changed: whichever
+    process wrote it (``-j`` builds write pages in worker processes), the file
+    on disk says so. Returns all inline-script hashes, all problems, and the
+    per-page results to keep.
     """
     results: dict[str, dict] = {}
     for page in sorted(outdir.rglob("*.html")):
         rel = page.relative_to(outdir).as_posix()
         if rel.startswith("_static/"):
             continue  # theme template fragments copied as static files, not pages
-        if only is not None and rel not in only and previous and rel in previous:
-            results[rel] = previous[rel]
+        stat = page.stat()
+        stamp = [stat.st_mtime_ns, stat.st_size]
+        known = (previous or {}).get(rel)
+        if known and known.get("stamp") == stamp:
+            results[rel] = known
             continue
         hashes, problems = scan_page(page.read_text(encoding="utf-8", errors="replace"), rel)
-        results[rel] = {"hashes": sorted(hashes), "problems": problems}
+        results[rel] = {"hashes": sorted(hashes), "problems": problems, "stamp": stamp}
     all_hashes = {h for r in results.values() for h in r["hashes"]}
     return all_hashes, [p for r in results.values() for p in r["problems"]], results
 
@@ -111,7 +113,7 @@ def on_build_finished(app, exception) -> None:
         previous = json.loads(state.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         previous = None
-    hashes, problems, results = scan(outdir, getattr(app, "_protokit_written", set()), previous)
+    hashes, problems, results = scan(outdir, previous)
     state.write_text(json.dumps(results, sort_keys=True), encoding="utf-8")
     for problem in problems:
         logger.warning(problem, type="protocol", subtype="script-scan")
@@ -120,3 +122,9 @@ def on_build_finished(app, exception) -> None:
     target = outdir / HEADER_FILE
     if not target.is_file() or target.read_text(encoding="utf-8") != text:
         target.write_text(text, encoding="utf-8")
+
+
+def setup(app: Sphinx) -> ExtensionMetadata:
+    app.connect("html-page-context", replace_pagename_script, priority=900)  # after the theme's
+    app.connect("build-finished", on_build_finished, priority=900)  # after the pages and assets exist
+    return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True}

@@ -20,6 +20,7 @@ import html
 import json
 import re
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from docutils import nodes
 from sphinx.util.docutils import SphinxRole
@@ -27,9 +28,12 @@ from sphinx.util.docutils import SphinxRole
 from ..flowgraph import FlowGraph, node_ids, protocol_id_finder, protocol_ids
 from ..index import resolve_path
 from ..model import Document
-from ..settings import FLOWCHART_SECTION
+from ..settings import DOMAIN, FLOWCHART_SECTION
 from .csp import page_script
-from .domain import DOMAIN
+
+if TYPE_CHECKING:
+    from sphinx.application import Sphinx
+    from sphinx.util.typing import ExtensionMetadata
 
 FLOW_SCRIPT = "protokit-flow.js"
 PANZOOM_SCRIPT = "panzoom/panzoom.min.js"
@@ -116,13 +120,13 @@ def wrap_diagrams(doctree: nodes.document, doc: Document, docname: str) -> None:
 
 def link_map(app, docname: str, doc: Document | None, frame: flowchart_frame) -> dict:
     """For each box: the step that explains it and the protocols it names (id -> URL)."""
-    graph_data = getattr(app, "_protokit_graphs", {}).get(frame["key"])
-    if not graph_data or doc is None:
+    domain = app.env.domains[DOMAIN]
+    graph_data = domain.graphs.get(frame["key"])  # from the build's consistency check
+    if not graph_data or doc is None or domain.id_pattern is None:
         return {}
     graph = FlowGraph.from_json(graph_data)
-    domain = app.env.domains[DOMAIN]
     protocols = domain.protocols()
-    finder = protocol_id_finder(app._protokit_id_pattern)
+    finder = protocol_id_finder(domain.id_pattern)
     steps: dict[str, int] = {}
     if frame["pathway"]:
         for step in doc.steps:
@@ -200,7 +204,7 @@ def add_scripts(app, pagename, templatename, context, doctree) -> None:
         page_script(app, FLOW_SCRIPT)
 
 
-def register(app) -> None:
+def setup(app: Sphinx) -> ExtensionMetadata:
     app.add_node(
         flowchart_frame,
         html=(visit_frame_html, depart_frame_html),
@@ -212,3 +216,4 @@ def register(app) -> None:
     app.add_role("node", NodeRole())
     app.connect("doctree-resolved", resolve_frames)
     app.connect("html-page-context", add_scripts)
+    return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True}

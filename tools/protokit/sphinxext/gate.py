@@ -16,6 +16,7 @@ off the allow-list, whatever produced it.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from docutils import nodes
 from sphinx import addnodes
@@ -25,6 +26,11 @@ from ..check import Context, project_schema, today
 from ..containment import html_problems, inside_repo, path_problem, url_problem
 from ..index import Index
 from ..rules import all_rules
+from .domain import protocol_domain
+
+if TYPE_CHECKING:
+    from sphinx.application import Sphinx
+    from sphinx.util.typing import ExtensionMetadata
 
 logger = logging.getLogger(__name__)
 
@@ -71,7 +77,6 @@ def _gate_rules():
 
 def on_source_read(app, docname: str, source: list[str]) -> None:
     """Replace a page that fails a containment rule before MyST reads it."""
-    from . import document_cache  # the checker's parse cache, shared with doctree-read
     from .clinical import CURRENT_DOC
 
     root = Path(app.srcdir)
@@ -81,7 +86,8 @@ def on_source_read(app, docname: str, source: list[str]) -> None:
         if not inside_repo(root, rel):  # a page that is a link to the build machine's files
             source[0] = REFUSED
             return
-        doc = document_cache(app).get(rel, path.read_bytes())
+        # The checker's parse cache, shared with the domain's reading of the page.
+        doc = protocol_domain(app.env).document_cache.get(rel, path.read_bytes())
     except (OSError, ValueError):
         source[0] = REFUSED
         return
@@ -121,3 +127,12 @@ def on_doctree_read(app, doctree: nodes.document) -> None:
             drop = bool(not html or node.get("source") or html_problems(node.astext(), allowed))
         if drop:
             _drop(node)
+
+
+def setup(app: Sphinx) -> ExtensionMetadata:
+    app.connect("config-inited", contain_config)
+    app.connect("builder-inited", check_schema)
+    app.connect("source-read", on_source_read)
+    # Before Sphinx's image and download collectors (priority 500) copy any file.
+    app.connect("doctree-read", on_doctree_read, priority=400)
+    return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True}

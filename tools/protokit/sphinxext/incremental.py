@@ -8,10 +8,16 @@ with the previous build's and hand Sphinx the pages to rewrite.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from ..check import today
 from ..searchdata import keywords
 from .domain import DOMAIN
 from .search import data_of
+
+if TYPE_CHECKING:
+    from sphinx.application import Sphinx
+    from sphinx.util.typing import ExtensionMetadata
 
 SNAPSHOT = "protokit_snapshot"
 
@@ -75,3 +81,8 @@ def on_env_updated(app, env) -> list[str]:
     rewrite |= {d for d, kinds in domain.aggregates.items() if {"release_notes", "in_force"} & set(kinds)}
     setattr(env, SNAPSHOT, new)
     return sorted(d for d in rewrite if d in env.all_docs)
+
+
+def setup(app: Sphinx) -> ExtensionMetadata:
+    app.connect("env-updated", on_env_updated)
+    return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True}

@@ -11,8 +11,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
 from docutils import nodes
+
+if TYPE_CHECKING:
+    from sphinx.application import Sphinx
+    from sphinx.util.typing import ExtensionMetadata
 
 _ESCAPE = {ord("&"): "&amp;", ord("<"): "&lt;", ord('"'): "&quot;", ord(">"): "&gt;", ord("@"): "&#64;"}
 _WORDS_AND_SPACES = re.compile(r"[^ \n]+| +|\n")
@@ -94,7 +99,7 @@ def _skip(self, node) -> None:
     raise nodes.SkipNode
 
 
-def register(app) -> None:
+def setup(app: Sphinx) -> ExtensionMetadata:
     app.add_node(
         prebuilt_html,
         html=(visit_prebuilt, None),
@@ -103,3 +108,4 @@ def register(app) -> None:
         man=(_skip, None),
         texinfo=(_skip, None),
     )
+    return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True}

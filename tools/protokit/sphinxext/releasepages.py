@@ -10,16 +10,21 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from docutils import nodes
 from sphinx.util import logging
 
 from ..feed import FEED_FILE, FEED_TITLE, FEED_TYPE, atom
 from ..releases import DEVELOPMENT, compare, load_release_data, protocols_of, timeline
+from .aggregates import AggregateDirective
 from .csp import page_script
 from .domain import DOMAIN
-from .pages import AggregateDirective
 from .tables import table
+
+if TYPE_CHECKING:
+    from sphinx.application import Sphinx
+    from sphinx.util.typing import ExtensionMetadata
 
 logger = logging.getLogger(__name__)
 DATA_SCRIPT = "protokit-release-data.js"
@@ -27,13 +32,14 @@ DATA_SCRIPT = "protokit-release-data.js"
 
 def release_data(app) -> dict:
     """Release data for this build, computed once and limited to releases up to this one."""
-    cached = getattr(app, "_protokit_releases", None)
+    domain = app.env.domains[DOMAIN]
+    cached = domain.release_history
     if cached is None:
         data = load_release_data(Path(app.srcdir)) or {"base_url": "/", "releases": []}
         names = [r["name"] for r in data["releases"]]
         if app.config.release in names:  # an archived release shows history up to itself
             data = {**data, "releases": data["releases"][: names.index(app.config.release) + 1]}
-        cached = app._protokit_releases = data
+        cached = domain.release_history = data
     return cached
 
 
@@ -79,20 +85,20 @@ def _notes_nodes(notes: dict, protocol, redline) -> list[nodes.Node]:
     return out or [nodes.paragraph("", "No protocol changed.")]
 
 
-def release_notes(app, renderer) -> list[nodes.Node]:
+def release_notes(app, tables) -> list[nodes.Node]:
     from .versionpages import changes_page, has_redline
 
     data = release_data(app)
-    here = renderer.protocols
+    here = tables.protocols
 
     def protocol(pid: str, title: str | None) -> nodes.Node:
         if pid in here:
-            return renderer.link(pid, f"{pid} — {title}" if title else None)
+            return tables.link(pid, f"{pid} — {title}" if title else None)
         return nodes.Text(f"{pid} — {title}" if title else pid)
 
     def local_redline(pid: str) -> nodes.Node:
         if pid in here and has_redline(app, pid, here[pid][1]):
-            uri = app.builder.get_relative_uri(renderer.fromdocname, changes_page(pid))
+            uri = app.builder.get_relative_uri(tables.fromdocname, changes_page(pid))
             return nodes.reference("", f"Compare {pid}", refuri=uri)
         return nodes.Text("—")
 
@@ -192,3 +198,14 @@ def write_data_script(app) -> None:
     events, first = timeline(release_data(app))
     payload = json.dumps({"events": events, "first": first}, sort_keys=True, ensure_ascii=False)
     write_static(app, DATA_SCRIPT, f"window.PROTOKIT_TIMELINE = {payload};\n")
+
+
+def setup(app: Sphinx) -> ExtensionMetadata:
+    app.add_directive("protocol-release-notes", ReleaseNotesDirective)
+    app.add_directive("protocol-in-force", InForceDirective)
+    app.connect("builder-inited", write_data_script)
+    app.connect("builder-inited", write_feed)
+    app.connect("html-page-context", add_feed_link)
+    app.connect("html-page-context", add_release_context)
+    app.connect("html-page-context", add_page_scripts)
+    return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True}

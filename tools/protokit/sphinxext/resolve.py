@@ -3,17 +3,22 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from docutils import nodes
 
 from ..check import project_schema
 from ..check import today as build_today
+from .aggregates import TABLES, AggregateTables
 from .domain import DOMAIN
-from .pages import Renderer
 from .releasepages import in_force_page, release_notes
 from .render import banner, header_nodes, protocol_placeholder, record_nodes
 from .tables import joined
 from .versionpages import versions_nodes
+
+if TYPE_CHECKING:
+    from sphinx.application import Sphinx
+    from sphinx.util.typing import ExtensionMetadata
 
 
 def backlinks(domain) -> dict[str, list[str]]:
@@ -41,9 +46,9 @@ def resolve_placeholders(app, doctree: nodes.document, docname: str) -> None:
     if not placeholders:
         return
     protocols = domain.protocols()
-    renderer = Renderer(app.builder, docname, protocols, project_schema(app.srcdir), Path(app.srcdir))
+    tables = AggregateTables(app.builder, docname, protocols, project_schema(app.srcdir), Path(app.srcdir))
     links = domain.derived("backlinks", backlinks)
-    schema = renderer.schema
+    schema = tables.schema
     # Headers and records first: they hold placeholders of their own.
     for node in placeholders:
         if node["kind"] in ("header", "record"):
@@ -51,22 +56,30 @@ def resolve_placeholders(app, doctree: nodes.document, docname: str) -> None:
             if doc is None:
                 new = []
             elif node["kind"] == "header":
-                new = header_nodes(doc, schema, renderer.link_or_text, build_today())
+                new = header_nodes(doc, schema, tables.link_or_text, build_today())
             else:
-                referenced_by = [renderer.link_html(p) for p in links.get(node["pid"], []) if p in protocols]
-                new = record_nodes(doc, schema, renderer.link_or_text_html, referenced_by, versions_nodes(app, renderer, doc))
+                referenced_by = [tables.link_html(p) for p in links.get(node["pid"], []) if p in protocols]
+                new = record_nodes(doc, schema, tables.link_or_text_html, referenced_by, versions_nodes(app, tables, doc))
             node.replace_self(new or [nodes.inline()])
     for node in list(doctree.findall(protocol_placeholder)):
         kind, pid = node["kind"], node["pid"]
         if kind == "backlinks":
-            refs = [renderer.link(p) for p in links.get(pid, []) if p in protocols]
+            refs = [tables.link(p) for p in links.get(pid, []) if p in protocols]
             new = joined(refs, "; ") if refs else [nodes.Text("—")]
         elif kind == "overdue":
             new = _overdue(protocols[pid][1]) if pid in protocols else []
         elif kind == "release_notes":
-            new = release_notes(app, renderer)
+            new = release_notes(app, tables)
         elif kind == "in_force":
             new = in_force_page(app)
+        elif kind in TABLES:
+            new = TABLES[kind](tables)
         else:
-            new = getattr(renderer, kind)()
+            new = []
         node.replace_self(new or [nodes.inline()])
+
+
+def setup(app: Sphinx) -> ExtensionMetadata:
+    app.add_node(protocol_placeholder)
+    app.connect("doctree-resolved", resolve_placeholders)
+    return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True}

@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
 from docutils import nodes
 from sphinx.util.docutils import SphinxDirective
 
 from ..rules import all_rules
+
+if TYPE_CHECKING:
+    from sphinx.application import Sphinx
+    from sphinx.util.typing import ExtensionMetadata
 
 _INLINE = re.compile(r"``(.+?)``")
 
@@ -67,3 +72,8 @@ class RulesDirective(SphinxDirective):
             box.extend(docstring_nodes(rule.details))
             out.append(box)
         return out
+
+
+def setup(app: Sphinx) -> ExtensionMetadata:
+    app.add_directive("protocol-rules", RulesDirective)
+    return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True}

@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import json
+from typing import TYPE_CHECKING
 
 from docutils import nodes
 
@@ -19,6 +20,10 @@ from .assets import STATIC
 from .csp import page_script
 from .domain import DOMAIN
 from .releasepages import write_static
+
+if TYPE_CHECKING:
+    from sphinx.application import Sphinx
+    from sphinx.util.typing import ExtensionMetadata
 
 DATA_SCRIPT = "protokit-search-data.js"
 SCORER = STATIC / "protokit-scorer.js"
@@ -56,3 +61,11 @@ def add_keywords(app, doctree: nodes.document, docname: str) -> None:
 def add_search_script(app, pagename, templatename, context, doctree) -> None:
     if pagename == "search":
         page_script(app, DATA_SCRIPT)
+
+
+def setup(app: Sphinx) -> ExtensionMetadata:
+    app.connect("config-inited", set_scorer)
+    app.connect("doctree-resolved", add_keywords)
+    app.connect("env-updated", write_search_data)
+    app.connect("html-page-context", add_search_script)
+    return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True}

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import html
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from docutils import nodes
 
@@ -20,6 +21,10 @@ from ..releases import body_hash
 from .domain import DOMAIN
 from .releasepages import release_data
 from .tables import table
+
+if TYPE_CHECKING:
+    from sphinx.application import Sphinx
+    from sphinx.util.typing import ExtensionMetadata
 
 CHANGES_DIR = "changes"
 
@@ -102,7 +107,7 @@ def has_redline(app, pid: str, doc) -> bool:
     return previous is not None and bool(data.get("texts", {}).get(previous.body))
 
 
-def versions_nodes(app, renderer, doc) -> list[nodes.Node]:
+def versions_nodes(app, tables, doc) -> list[nodes.Node]:
     """The "Versions" part of the governance record: released versions and the redline link."""
     pid = doc.pid or ""
     data = release_data(app)
@@ -119,7 +124,7 @@ def versions_nodes(app, renderer, doc) -> list[nodes.Node]:
     else:
         out.append(nodes.paragraph("", "No released version yet (a release is a git tag v*)."))
     if previous is not None and has_redline(app, pid, doc):
-        uri = app.builder.get_relative_uri(renderer.fromdocname, changes_page(pid))
+        uri = app.builder.get_relative_uri(tables.fromdocname, changes_page(pid))
         label = f"What changed: version {current.version} against version {previous.version} ({previous.release})"
         out.append(nodes.paragraph("", "", nodes.reference("", label, refuri=uri, classes=["protocol-redline-link"])))
     return out
@@ -222,3 +227,8 @@ def collect_redlines(app):
         uri = app.builder.get_relative_uri(page, docname)
         body = redline_body(pid, doc.title, current, previous, compare(texts[previous.body], doc.text), uri)
         yield page, {"title": f"What changed: {pid}", "body": body, "display_toc": False, "toc": ""}, "page.html"
+
+
+def setup(app: Sphinx) -> ExtensionMetadata:
+    app.connect("html-collect-pages", collect_redlines)
+    return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True}

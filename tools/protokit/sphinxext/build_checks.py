@@ -3,31 +3,37 @@
 The same parser, schema and rules as ``make check``: an error finding becomes a
 Sphinx warning ``[protocol.<rule>]`` (so ``-W`` fails), a warning-severity
 finding (overdue review, retired reference) is printed as information unless
-``protocol_release_mode`` is on.
+``protocol_release_mode`` is on. :meth:`.domain.ProtocolDomain.check_consistency`
+calls :func:`check_documents` once every page is read.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sphinx import addnodes
 from sphinx.transforms.post_transforms import SphinxPostTransform
 from sphinx.util import logging
 
-from ..check import RuleMemo, discover, make_context, run_rules
+from ..check import discover, make_context, run_rules
 from ..findings import visible
 from ..rules import all_rules
 from ..rules.diagrams import diagram_path
-from .domain import DOMAIN
+from ..settings import DOMAIN
 from .flowchart import diagram_key
+
+if TYPE_CHECKING:
+    from sphinx.application import Sphinx
+    from sphinx.util.typing import ExtensionMetadata
+
+    from .domain import ProtocolDomain
 
 logger = logging.getLogger(__name__)
 
 
 #: The rules that report a broken {term}, {doc}, {ref} or Markdown link (with a did-you-mean).
 REFERENCE_RULES = frozenset({"P302", "P303", "P304", "P305"})
-#: Where this build's reference rules reported something: (docname, line), per environment.
-REPORTED_REFERENCES: dict[int, set[tuple[str, int]]] = {}
 #: Sphinx's and MyST's own reference kinds that those rules cover.
 _COVERED = {("std", "term"), ("std", "doc"), ("std", "ref"), ("doc", "myst"), (None, "myst"), ("", "myst")}
 
@@ -43,11 +49,20 @@ class OneWarningPerReference(SphinxPostTransform):
     default_priority = 5  # Sphinx's ReferencesResolver is 10, MyST's resolver 9
 
     def run(self, **kwargs) -> None:
-        reported = REPORTED_REFERENCES.get(id(self.env), set())
+        reported = self.env.domains[DOMAIN].reported_references  # type: ignore[attr-defined]
         for node in list(self.document.findall(addnodes.pending_xref)):
             covered = (node.get("refdomain"), node.get("reftype")) in _COVERED
-            if covered and (node.get("refdoc", self.env.docname), node.line) in reported:
+            if covered and (node.get("refdoc", self.env.docname), _line(node)) in reported:
                 node.replace_self(node[0].deepcopy() if node.children else [])
+
+
+def _line(node) -> int | None:
+    """The source line of a node, or of its nearest ancestor that has one (MyST's ``#anchor`` links have none)."""
+    while node is not None:
+        if node.line:
+            return node.line
+        node = node.parent
+    return None
 
 
 def _location(env, path: str, line: int):
@@ -57,7 +72,7 @@ def _location(env, path: str, line: int):
     return f"{Path(env.srcdir, path)}:{line}"
 
 
-def keep_graphs(app, ctx, docs) -> None:
+def keep_graphs(domain: ProtocolDomain, ctx, docs) -> None:
     """Each diagram's graph, for the links written into its page (see flowchart.py)."""
     graphs = {}
     for doc in docs:
@@ -67,23 +82,21 @@ def keep_graphs(app, ctx, docs) -> None:
             verdict = ctx.mermaid_verdict(source) if source is not None else None
             if verdict and verdict.graph:
                 graphs[diagram_key(doc, d)] = verdict.graph
-    app._protokit_graphs = graphs
-    app._protokit_id_pattern = ctx.schema.id_pattern
+    domain.graphs = graphs
+    domain.id_pattern = ctx.schema.id_pattern
 
 
-def check_consistency(app, env) -> None:
-    """Run every rule over the stored documents; log findings with their location."""
-    root = Path(app.srcdir)
-    docs = list(env.domains[DOMAIN].docs.values())
+def check_documents(domain: ProtocolDomain) -> None:
+    """Run every rule over the domain's documents; log findings with their location."""
+    env = domain.env
+    root = Path(env.srcdir)
+    docs = list(domain.docs.values())
     _, diagram_files = discover(root)
-    ctx = make_context(root, docs, diagram_files, release=app.config.protocol_release_mode)
+    ctx = make_context(root, docs, diagram_files, release=env.config.protocol_release_mode)
     ctx.validate_diagrams(docs)
-    keep_graphs(app, ctx, docs)
-    reported = REPORTED_REFERENCES[id(env)] = set()
-    memo = getattr(app, "_protokit_rule_memo", None)
-    if memo is None:  # lives as long as the process: make serve's rebuilds re-check only what changed
-        memo = app._protokit_rule_memo = RuleMemo()
-    for f in run_rules(ctx, all_rules(), memo=memo):
+    keep_graphs(domain, ctx, docs)
+    reported = domain.reported_references = set()
+    for f in run_rules(ctx, all_rules(), memo=domain.rule_memo):
         if f.code in REFERENCE_RULES and f.path.endswith(".md"):
             reported.add((f.path[:-3], f.line))
         message = visible(f"{f.code} {f.message}")
@@ -92,3 +105,8 @@ def check_consistency(app, env) -> None:
             logger.warning(message, location=location, type="protocol", subtype=f.rule)
         else:
             logger.info(f"note: {message} [protocol.{f.rule}]", location=location)
+
+
+def setup(app: Sphinx) -> ExtensionMetadata:
+    app.add_post_transform(OneWarningPerReference)
+    return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True}

@@ -1,4 +1,4 @@
-"""Generated pages: catalogue, modality × site matrix, review dashboard.
+"""Generated pages: catalogue, modality × site matrix, review dashboard, key numbers.
 
 Each is a directive that leaves a placeholder; :mod:`.resolve` fills it from
 every protocol's metadata at write time, so the pages are never maintained by hand.
@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Callable
 from pathlib import Path
-from typing import cast
+from typing import TYPE_CHECKING, cast
 
 from docutils import nodes
 from sphinx.util.docutils import SphinxDirective
@@ -25,6 +26,10 @@ from .clinical import depend_on
 from .domain import DOMAIN, ProtocolDomain, link_text
 from .render import _text, labels, protocol_placeholder, status_badge
 from .tables import joined, table
+
+if TYPE_CHECKING:
+    from sphinx.application import Sphinx
+    from sphinx.util.typing import ExtensionMetadata
 
 DUE_SOON_DAYS = 90
 
@@ -72,7 +77,7 @@ def _date(value) -> dt.date | None:
         return None
 
 
-class Renderer:
+class AggregateTables:
     """Builds the aggregate tables for one page being written."""
 
     def __init__(self, builder, fromdocname: str, protocols: dict[str, tuple[str, Document]], schema: Schema, root: Path):
@@ -202,3 +207,20 @@ class Renderer:
 
     def load(self):
         return load_registry(self.root).values
+
+
+#: What fills each kind of aggregate placeholder (release pages: see :mod:`.releasepages`).
+TABLES: dict[str, Callable[[AggregateTables], list[nodes.Node]]] = {
+    "catalogue": AggregateTables.catalogue,
+    "matrix": AggregateTables.matrix,
+    "review": AggregateTables.review,
+    "key_numbers": AggregateTables.key_numbers,
+}
+
+
+def setup(app: Sphinx) -> ExtensionMetadata:
+    app.add_directive("protocol-catalogue", CatalogueDirective)
+    app.add_directive("protocol-matrix", MatrixDirective)
+    app.add_directive("protocol-review", ReviewDirective)
+    app.add_directive("protocol-key-numbers", KeyNumbersDirective)
+    return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True}
