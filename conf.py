@@ -43,9 +43,10 @@ exclude_patterns = ["_build", ".venv", "node_modules", ".cache", "tests", "**/.*
 nitpicky = True
 
 # MyST: shared with the checker.
-myst_enable_extensions = settings.MYST_ENABLE_EXTENSIONS
-myst_heading_anchors = settings.MYST_HEADING_ANCHORS
-myst_fence_as_directive = settings.MYST_FENCE_AS_DIRECTIVE
+# The checker parses with the same MyST settings (the build stops if they differ).
+myst_enable_extensions = settings.MYST["myst_enable_extensions"]
+myst_heading_anchors = settings.MYST["myst_heading_anchors"]
+myst_fence_as_directive = settings.MYST["myst_fence_as_directive"]
 
 # Mermaid is served from the built site (copied from node_modules by protokit),
 # never from a CDN: the intranet has no internet.

@@ -7,6 +7,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from conftest import REPO, sphinx_build
 
 ROOT = Path(__file__).parent / "roots" / "test-protocols"
 
@@ -174,6 +175,12 @@ def test_features_are_separate_extensions_with_no_state_on_app(make_app, src):
         extension = app.extensions[f"protokit.sphinxext.{feature}"]
         assert extension.parallel_read_safe and extension.parallel_write_safe, feature
     assert [name for name in vars(app) if "protokit" in name] == []
+
+
+def test_myst_settings_other_than_the_checkers_stop_the_build(src, tmp_path):
+    proc = sphinx_build(src, tmp_path / "html", "-D", "myst_heading_anchors=2", env={"PYTHONPATH": str(REPO / "tools")})
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    assert "conf.py: myst_heading_anchors = 2 but the checker parses with 3" in proc.stderr
 
 
 def test_charts_are_drawn_into_the_page_or_left_to_the_browser(make_app, src, tmp_path):

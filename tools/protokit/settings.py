@@ -46,6 +46,13 @@ MYST_ENABLE_EXTENSIONS = ["colon_fence", "deflist", "fieldlist"]
 MYST_HEADING_ANCHORS = 3
 #: Plain ```mermaid fences become diagrams, as Git hosting previews show them.
 MYST_FENCE_AS_DIRECTIVE = ["mermaid"]
+#: The MyST settings the checker parses with, by Sphinx config name: ``conf.py``
+#: sets exactly these, and the build stops if they differ (see ``sphinxext/build_checks.py``).
+MYST = {
+    "myst_enable_extensions": MYST_ENABLE_EXTENSIONS,
+    "myst_heading_anchors": MYST_HEADING_ANCHORS,
+    "myst_fence_as_directive": MYST_FENCE_AS_DIRECTIVE,
+}
 
 
 #: Link checking: bounded, so a dead or slow host cannot stall a release.

@@ -20,7 +20,7 @@ from ..check import discover, make_context, run_rules
 from ..findings import visible
 from ..rules import all_rules
 from ..rules.diagrams import diagram_path
-from ..settings import DOMAIN
+from ..settings import DOMAIN, MYST
 from .flowchart import diagram_key
 
 if TYPE_CHECKING:
@@ -107,6 +107,20 @@ def check_documents(domain: ProtocolDomain) -> None:
             logger.info(f"note: {message} [protocol.{f.rule}]", location=location)
 
 
+def same_myst_settings(app: Sphinx, config) -> None:
+    """``config-inited``: MyST must parse pages exactly as the checker does, or its lines and anchors differ."""
+    for name, expected in MYST.items():
+        value = config[name]
+        same = sorted(value) == sorted(expected) if isinstance(value, (list, set, tuple)) else value == expected
+        if not same:
+            logger.error(
+                f"conf.py: {name} = {value!r} but the checker parses with {expected!r}; "
+                f"set it from protokit.settings.MYST so the build and make check read pages alike"
+            )
+            raise SystemExit(2)
+
+
 def setup(app: Sphinx) -> ExtensionMetadata:
+    app.connect("config-inited", same_myst_settings)
     app.add_post_transform(OneWarningPerReference)
     return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True}
