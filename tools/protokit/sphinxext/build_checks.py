@@ -107,12 +107,15 @@ def check_documents(domain: ProtocolDomain) -> None:
             logger.info(f"note: {message} [protocol.{f.rule}]", location=location)
 
 
+def _as_compared(value: object) -> object:
+    return sorted(value) if isinstance(value, (list, set, tuple)) else value
+
+
 def same_myst_settings(app: Sphinx, config) -> None:
     """``config-inited``: MyST must parse pages exactly as the checker does, or its lines and anchors differ."""
     for name, expected in MYST.items():
         value = config[name]
-        same = sorted(value) == sorted(expected) if isinstance(value, (list, set, tuple)) else value == expected
-        if not same:
+        if _as_compared(value) != _as_compared(expected):
             logger.error(
                 f"conf.py: {name} = {value!r} but the checker parses with {expected!r}; "
                 f"set it from protokit.settings.MYST so the build and make check read pages alike"
