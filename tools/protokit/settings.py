@@ -19,7 +19,6 @@ PAGE_DIRS = ("handbook", "protocols")
 PROTOCOL_DIR = "protocols"
 DIAGRAM_DIR = "diagrams"
 SCHEMA_FILE = "protocols/schema.yaml"
-GLOSSARY_FILE = "handbook/glossary.md"
 #: The drug vocabulary for regimen blocks, and the registry of shared key numbers.
 FORMULARY_FILE = "protocols/drugs.yaml"
 REGISTRY_FILE = "protocols/key-values.yaml"
