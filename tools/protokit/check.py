@@ -297,18 +297,13 @@ class RuleMemo:
 def data_files_digest(root: Path) -> str:
     """A hash of the data files rules read: the schema, the drug vocabulary, the key numbers (the tree's and the defaults)."""
     digest = hashlib.sha256()
-    for path in (
-        root / SCHEMA_FILE,
-        REPO_ROOT / SCHEMA_FILE,
-        root / FORMULARY_FILE,
-        REPO_ROOT / FORMULARY_FILE,
-        root / REGISTRY_FILE,
-    ):
-        try:
-            data = path.read_bytes()
-        except OSError as exc:
-            data = f"\0cannot read: {type(exc).__name__}".encode()
-        digest.update(f"{path}\0".encode() + hashlib.sha256(data).digest())
+    for where, base in (("tree", root), ("default", REPO_ROOT)):
+        for name in (SCHEMA_FILE, FORMULARY_FILE, REGISTRY_FILE):
+            try:
+                data = (base / name).read_bytes()
+            except OSError as exc:
+                data = f"\0cannot read: {type(exc).__name__}".encode()
+            digest.update(f"{where}:{name}\0".encode() + hashlib.sha256(data).digest())
     return digest.hexdigest()
 
 

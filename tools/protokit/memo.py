@@ -34,7 +34,7 @@ def code_version() -> str:
     files = sorted([*here.glob("*.py"), *here.glob("rules/*.py")])
     digest = hashlib.sha256(f"{_FORMAT}\0{sys.version}\0".encode())
     for path in [*files, here.parents[1] / "requirements.txt"]:
-        digest.update(path.name.encode() + b"\0")
+        digest.update(path.relative_to(here.parents[1]).as_posix().encode() + b"\0")
         try:
             digest.update(path.read_bytes())
         except OSError:
