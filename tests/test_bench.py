@@ -71,3 +71,24 @@ def test_every_converted_link_and_diagram_resolves(bench_dir):
     assert '```mermaid\n--8<-- "diagrams/BST-SURG-01.mmd"\n```' in sample
     assert "{protocol}" not in sample and "{term}" not in sample
     assert sample.startswith("---\nid: BST-SURG-01\n")  # the same front matter
+
+
+def test_the_checker_targets_are_reported():
+    """The bench says whether the checker's targets (issue 15) hold: cold CPU ≤ 3 s, re-check ≤ 1 s."""
+    from protokit import bench
+
+    def row(cold: float, wall: float, cpu: float) -> dict:
+        return {
+            "tool": bench.OURS,
+            "n_protocols": 1000,
+            "check_cpu_s": {"median": cold},
+            "recheck_one_wall_s": {"median": wall},
+            "recheck_one_cpu_s": {"median": cpu},
+        }
+
+    met = bench.targets({"rows": [row(2.8, 0.5, 0.45)]})
+    assert "- met: checker at 1000, cold, without diagrams: 2.80 s CPU ≤ 3 s" in met
+    assert "- met: re-check after one edit at 1000: 0.50 s wall (0.45 s CPU) ≤ 1 s" in met
+    missed = bench.targets({"rows": [row(3.1, 1.09, 1.0)]})
+    assert "- not met: checker at 1000, cold, without diagrams: 3.10 s CPU ≤ 3 s" in missed
+    assert "- not met: re-check after one edit at 1000: 1.09 s wall (1.00 s CPU) ≤ 1 s" in missed

@@ -62,8 +62,10 @@ def url_problem(url: str, allowed: Allowed, *, loads: bool) -> str | None:
     return f'link scheme "{scheme}:" is not allowed (allowed: {", ".join(sorted(allowed.url_schemes))}); use a web address or a path in the handbook'
 
 
-def path_problem(doc_path: str, target: str, allowed: Allowed, root: Path | None = None) -> str | None:
-    """Why a path written in ``doc_path`` points outside the handbook's folders, or None."""
+def path_problem(
+    doc_path: str, target: str, allowed: Allowed, root: Path | None = None, folders: dict[str, str] | None = None
+) -> str | None:
+    """Why a path written in ``doc_path`` points outside the handbook's folders, or None (``folders``: see :func:`real_path`)."""
     raw = clean_url(target).split("#", 1)[0].split("?", 1)[0]
     if not raw:
         return None
@@ -73,16 +75,40 @@ def path_problem(doc_path: str, target: str, allowed: Allowed, root: Path | None
     top = rel.split("/", 1)[0]
     if rel.startswith("..") or posixpath.isabs(rel) or top not in allowed.path_roots:
         return f'path "{target}" points outside the handbook ({rel}); only files inside {_roots(allowed)} may be linked or shown'
-    if root is not None and not inside_repo(root, rel):
+    if root is not None and not inside_repo(root, rel, folders):
         return f'path "{target}" is a link to a file outside the repository; copy the file into the handbook instead'
     return None
 
 
-def inside_repo(root: Path, rel: str) -> bool:
-    """True when ``root/rel``, symbolic links followed, is still inside ``root``."""
-    real_root = _real(str(root))
-    real = os.path.realpath(os.path.join(real_root, rel))
-    return real == real_root or real.startswith(real_root.rstrip(os.sep) + os.sep)
+def inside_repo(root: Path, rel: str, folders: dict[str, str] | None = None) -> bool:
+    """True when ``root/rel``, symbolic links followed, is still inside ``root`` (``folders``: see :func:`real_path`)."""
+    return repo_path(root, rel, folders) is not None
+
+
+def repo_path(root: Path, rel: str, folders: dict[str, str] | None = None) -> str | None:
+    """The real path of ``root/rel`` (symbolic links followed) when it is inside ``root``, else None."""
+    real_root = _real(os.path.abspath(root))
+    real = real_path(real_root, rel, folders)
+    return real if real == real_root or real.startswith(real_root.rstrip(os.sep) + os.sep) else None
+
+
+def real_path(base: str, rel: str, folders: dict[str, str] | None = None) -> str:
+    """``os.path.realpath(os.path.join(base, rel))``.
+
+    ``folders`` (one dict per ``base``, for one check) keeps each folder's real
+    path, so a file that is no link costs one ``lstat``: its folder's real path
+    and its name, which is what ``realpath`` would return.
+    """
+    full = os.path.join(base, rel)
+    if folders is None:
+        return os.path.realpath(full)
+    head, _, name = rel.rpartition("/")
+    parts = rel.split("/")
+    if posixpath.isabs(rel) or "" in parts or "." in parts or ".." in parts or os.path.islink(full):
+        return os.path.realpath(full)
+    if head not in folders:
+        folders[head] = os.path.realpath(os.path.join(base, head))
+    return os.path.join(folders[head], name)
 
 
 @lru_cache(maxsize=16)

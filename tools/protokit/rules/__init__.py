@@ -52,6 +52,9 @@ class Rule:
     severity: str  # "error" or "warning"
     scope: str  # "document", "protocol" (protocol pages only) or "project"
     func: Callable[..., Iterator[tuple]]
+    #: The rule looks at the file system beyond the page's and its diagrams' text (where a
+    #: symbolic link leads): its findings are never reused from an earlier check.
+    reads_files: bool = False
 
     def on_document(self, doc: Document, ctx: Context) -> Iterator[tuple[str, int, int, str]]:
         """Run a document or protocol rule on one page; each finding says its file."""
@@ -99,15 +102,15 @@ _MODULES = (
 )
 
 
-def rule(code: str, name: str, *, severity: str = "error", scope: str = "protocol"):
-    """Register the decorated function as a rule."""
+def rule(code: str, name: str, *, severity: str = "error", scope: str = "protocol", reads_files: bool = False):
+    """Register the decorated function as a rule (``reads_files``: see :attr:`Rule.reads_files`)."""
 
     def register(func: Callable[..., Iterator[tuple]]) -> Callable[..., Iterator[tuple]]:
         if code in REGISTRY:
             raise RuntimeError(f"rule code {code} registered twice")
         if not inspect.getdoc(func):
             raise RuntimeError(f"rule {code} needs a docstring")
-        REGISTRY[code] = Rule(code, name, severity, scope, func)
+        REGISTRY[code] = Rule(code, name, severity, scope, func, reads_files)
         return func
 
     return register

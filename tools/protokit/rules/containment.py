@@ -11,7 +11,7 @@ from . import iter_defects, rule
 _NOT_ROLES = frozenset({"link", "image"})
 
 
-@rule("P504", "outside-path", scope="document")
+@rule("P504", "outside-path", scope="document", reads_files=True)
 def outside_path(doc, ctx):
     """A link, image, include or diagram path points outside the handbook's folders.
 
@@ -23,7 +23,7 @@ def outside_path(doc, ctx):
     allowed = ctx.schema.allowed
     for ref in doc.refs:
         if ref.kind in ("link", "image", "download") and not ref.target.startswith("#") and scheme_of(ref.target) is None:
-            problem = path_problem(doc.path, ref.target, allowed, ctx.root)
+            problem = path_problem(doc.path, ref.target, allowed, ctx.root, ctx.folders)
             if problem:
                 yield ref.line, ref.col, problem
     for d in doc.directives:
@@ -40,7 +40,7 @@ def outside_path(doc, ctx):
                     f'{{{d.name}}} "{target}" would copy a protocol into this page (without its banner); link it with {{protocol}}`ID` instead',
                 )
                 continue
-            problem = url_problem(target, allowed, loads=True) or path_problem(doc.path, target, allowed, ctx.root)
+            problem = url_problem(target, allowed, loads=True) or path_problem(doc.path, target, allowed, ctx.root, ctx.folders)
             if problem:
                 yield d.line, 1, problem
 
@@ -124,7 +124,7 @@ def url_not_allowed(doc, ctx):
                 yield d.line, 1, problem
 
 
-@rule("P008", "stray-page", scope="document")
+@rule("P008", "stray-page", scope="document", reads_files=True)
 def stray_page(doc, ctx):
     """A page is in a subfolder of ``protocols/``, or is a link to a file outside the repository.
 
@@ -136,7 +136,7 @@ def stray_page(doc, ctx):
     parts = doc.path.split("/")
     if parts[0] == "protocols" and len(parts) > 2:
         yield 1, 1, f'"{doc.path}" is in a subfolder of protocols/; protocols live directly in protocols/<ID>.md'
-    if not inside_repo(ctx.root, doc.path):
+    if not inside_repo(ctx.root, doc.path, ctx.folders):
         yield 1, 1, f'"{doc.path}" is a link to a file outside the repository; replace the link by the file itself'
     return
 
