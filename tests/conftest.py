@@ -23,6 +23,25 @@ def rootdir() -> Path:
     return REPO / "tests" / "roots"
 
 
+def built_app(srcdir: Path, **kwargs):
+    """A finished in-process Sphinx build of ``srcdir`` (``make_app`` and ``app.build()``, outside one test).
+
+    For module- and session-scoped builds that several tests read: the application
+    keeps its output folder, its warnings and status (``app.warning``, ``app.status``)
+    and its environment; its docutils nodes are unregistered, so later builds start clean.
+    """
+    from io import StringIO
+
+    from sphinx.testing.util import SphinxTestApp
+
+    app = SphinxTestApp("html", srcdir=srcdir, status=StringIO(), warning=StringIO(), **kwargs)
+    try:
+        app.build()
+    finally:
+        app.cleanup()
+    return app
+
+
 def sphinx_build(srcdir: Path, outdir: Path, *extra: str, env: dict | None = None) -> subprocess.CompletedProcess:
     """Run a real strict ``sphinx-build`` as a separate process (as ``make html`` does)."""
     cmd = strict_build(srcdir, outdir, *extra)

@@ -54,6 +54,7 @@ def test_every_rule_has_a_fail_fixture_or_a_unit_test():
 
 
 def test_the_repository_handbook_passes():
+    """The handbook itself is a pass fixture (tests/test_handbook.py tests its build)."""
     from protokit.settings import REPO_ROOT
 
     assert [str(f) for f in check_tree(REPO_ROOT, use_cache=False) if f.severity == "error"] == []

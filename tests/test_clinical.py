@@ -7,6 +7,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from conftest import built_app
 from protokit.parse import parse_text
 from protokit.regimen import course_total, day_numbers, dose_text
 from protokit.wording import wording_hits
@@ -18,8 +19,18 @@ PASS = REPO / "tests" / "fixtures" / "pass"
 
 @pytest.fixture
 def src(tmp_path: Path) -> Path:
+    """A private copy of the structured test root (tests edit it)."""
+    return structured_root(tmp_path / "src")
+
+
+@pytest.fixture(scope="module")
+def structured(tmp_path_factory):
+    """The untouched structured test root, built once for the tests that only read its output and warnings."""
+    return built_app(structured_root(tmp_path_factory.mktemp("structured") / "src"))
+
+
+def structured_root(dest: Path) -> Path:
     """The extension's test root plus the structured fixtures (a chemotherapy and a radiotherapy protocol)."""
-    dest = tmp_path / "src"
     shutil.copytree(ROOT, dest)
     for name in ("BST-ONC-01.md", "BST-RT-01.md", "drugs.yaml", "key-values.yaml"):
         shutil.copy(PASS / "protocols" / name, dest / "protocols" / name)
@@ -60,12 +71,12 @@ def line_of(path: Path, needle: str) -> int:
     return next(n for n, line in enumerate(path.read_text().split("\n"), start=1) if needle in line)
 
 
-def test_structured_pages_build_without_warnings(make_app, src):
-    assert warnings(build(make_app, src)) == []
+def test_structured_pages_build_without_warnings(structured):
+    assert warnings(structured) == []
 
 
-def test_regimen_table_has_the_notice_a_caption_doses_and_caps(make_app, src):
-    app = build(make_app, src)
+def test_regimen_table_has_the_notice_a_caption_doses_and_caps(structured):
+    app = structured
     page = text_of(app, "protocols/BST-ONC-01.html")
     assert (
         "Reference schedule only. Prescribing happens in the electronic prescribing system, against the approved regimen" in page
@@ -82,16 +93,16 @@ def test_regimen_table_has_the_notice_a_caption_doses_and_caps(make_app, src):
     assert '<th class="head stub"><p>Drug</p></th>' in html  # a header row a screen reader announces
 
 
-def test_radiotherapy_table_shows_total_fraction_and_count(make_app, src):
-    page = text_of(build(make_app, src), "protocols/BST-RT-01.html")
+def test_radiotherapy_table_shows_total_fraction_and_count(structured):
+    page = text_of(structured, "protocols/BST-RT-01.html")
     assert "Setting Total dose Dose per fraction Fractions Technique Notes" in page
     assert "Pre-operative 50 Gy 2 Gy 25 IMRT" in page
     assert "Post-operative 60 to 66 Gy 2 Gy 30 to 33" in page
     assert "Chordoma 70 to 74 Gy(RBE)" in page and "Ewing, definitive 54 Gy 1.8 Gy 30" in page
 
 
-def test_grade_badges_link_to_the_legend(make_app, src):
-    app = build(make_app, src)
+def test_grade_badges_link_to_the_legend(structured):
+    app = structured
     html = html_of(app, "protocols/BST-ONC-01.html")
     assert re.search(
         r'href="../handbook/evidence-grades.html#esmo-levels"><span class="[^"]*protocol-grade-esmo[^"]*"><abbr title="Level I: Evidence from at least one large randomised',
@@ -105,8 +116,8 @@ def test_grade_badges_link_to_the_legend(make_app, src):
     assert 'id="grade-consensus"' in html_of(app, "handbook/evidence-grades.html")
 
 
-def test_key_numbers_show_the_registry_value_and_link_to_their_row(make_app, src):
-    app = build(make_app, src)
+def test_key_numbers_show_the_registry_value_and_link_to_their_row(structured):
+    app = structured
     html = html_of(app, "protocols/BST-ONC-01.html")
     assert re.search(
         r'href="../handbook/key-numbers.html#key-bone-referral-hours" title="Referral of a suspected primary bone tumour"><span class="protocol-value">72 hours</span>',
@@ -182,9 +193,9 @@ def test_a_new_use_of_a_key_number_is_listed_after_an_incremental_build(make_app
     assert "( BST-RT-01 ) BST-ONC-01, BST-RT-01" in text_of(app, "handbook/key-numbers.html")
 
 
-def test_parallel_build_equals_serial_build(make_app, src, tmp_path):
-    serial = build(make_app, src, builddir=tmp_path / "serial")
-    parallel = build(make_app, src, builddir=tmp_path / "parallel", parallel=2)
+def test_parallel_build_equals_serial_build(make_app, structured, tmp_path):
+    serial = structured  # the module's serial build; the same source folder again, with two processes
+    parallel = build(make_app, structured.srcdir, builddir=tmp_path / "parallel", parallel=2)
     assert warnings(serial) == warnings(parallel) == []
     for page in ("protocols/BST-ONC-01.html", "protocols/BST-RT-01.html", "handbook/key-numbers.html"):
         assert html_of(serial, page) == html_of(parallel, page), page
@@ -325,5 +336,5 @@ def test_an_edit_re_reads_only_that_page_when_the_tree_uses_the_repository_vocab
     app = build(make_app, src)
     from sphinx.util.console import strip_colors
 
-    assert "updating environment: 0 added, 1 changed, 0 removed" in strip_colors(app._status.getvalue())
+    assert "updating environment: 0 added, 1 changed, 0 removed" in strip_colors(app.status.getvalue())
     assert warnings(app) == []

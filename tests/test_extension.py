@@ -7,7 +7,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import REPO, sphinx_build
+from conftest import REPO, built_app, sphinx_build
 
 ROOT = Path(__file__).parent / "roots" / "test-protocols"
 
@@ -18,6 +18,17 @@ def src(tmp_path: Path) -> Path:
     dest = tmp_path / "src"
     shutil.copytree(ROOT, dest)
     return dest
+
+
+@pytest.fixture(scope="module")
+def clean(tmp_path_factory):
+    """The untouched test root, built once for the tests that only read its output and warnings.
+
+    Tests that edit the source, rebuild or touch the environment build their own copy.
+    """
+    dest = tmp_path_factory.mktemp("clean") / "src"
+    shutil.copytree(ROOT, dest)
+    return built_app(dest)
 
 
 def build(make_app, srcdir: Path, **kwargs):
@@ -40,13 +51,12 @@ def warnings(app) -> str:
     return strip_colors(app.warning.getvalue())
 
 
-def test_clean_root_builds_without_warnings(make_app, src):
-    app = build(make_app, src)
-    assert warnings(app) == ""
+def test_clean_root_builds_without_warnings(clean):
+    assert warnings(clean) == ""
 
 
-def test_status_line_under_the_title_and_governance_record_at_the_end(make_app, src):
-    app = build(make_app, src)
+def test_status_line_under_the_title_and_governance_record_at_the_end(clean):
+    app = clean
     page = text_of(app, "protocols/BST-SURG-01.html")
     status = "BST-SURG-01 · Version 1.2 · Approved · In force since 2026-02-01 · Review due 2028-12-31 · "
     status += "Owner: Consultant surgeon (role BST-SURG-01) · Governance record"
@@ -84,8 +94,8 @@ def test_status_line_under_the_title_and_governance_record_at_the_end(make_app, 
     assert 'class="section protocol-record no-search"' in html or "protocol-record no-search" in html
 
 
-def test_status_banners(make_app, src):
-    app = build(make_app, src)
+def test_status_banners(clean):
+    app = clean
     draft = text_of(app, "protocols/BST-MET-01.html")
     assert "Draft — not approved for clinical use." in draft
     assert "Review was due on 2020-01-31." in draft
@@ -95,15 +105,15 @@ def test_status_banners(make_app, src):
     assert "Draft —" not in approved and "Retired on" not in approved
 
 
-def test_protocol_role_links_with_id_and_title(make_app, src):
-    app = build(make_app, src)
+def test_protocol_role_links_with_id_and_title(clean):
+    app = clean
     html = (Path(app.outdir) / "protocols/BST-MET-01.html").read_text(encoding="utf-8")
     assert re.search(r'<a class="reference internal" href="BST-SURG-01.html"[^>]*>.*?BST-SURG-01 — Limb salvage', html, re.S)
     assert re.search(r'href="BST-SURG-02.html"[^>]*>.*?the old one', html, re.S)
 
 
-def test_catalogue_matrix_and_dashboard(make_app, src):
-    app = build(make_app, src)
+def test_catalogue_matrix_and_dashboard(clean):
+    app = clean
     catalogue = text_of(app, "protocols/index.html")
     assert "BST-MET-01 Bone metastases Surgery Draft 0.3" in catalogue
     assert "BST-SURG-02 Old limb salvage Surgery Retired 2.0" in catalogue
@@ -152,12 +162,12 @@ def test_an_anchor_link_to_a_protocol_id_is_one_warning(make_app, src):
     ]
 
 
-def test_the_domain_resolves_a_protocol_id_for_any_reference(make_app, src):
+def test_the_domain_resolves_a_protocol_id_for_any_reference(clean):
     from docutils import nodes
     from protokit.sphinxext.domain import DOMAIN
     from sphinx.addnodes import pending_xref
 
-    app = build(make_app, src)
+    app = clean
     domain = app.env.domains[DOMAIN]
     node = pending_xref("", refdomain="", reftype="any", reftarget="BST-SURG-01")
     found = domain.resolve_any_xref(app.env, "index", app.builder, "BST-SURG-01", node, nodes.inline("", ""))
@@ -167,10 +177,10 @@ def test_the_domain_resolves_a_protocol_id_for_any_reference(make_app, src):
     assert domain.resolve_any_xref(app.env, "index", app.builder, "BST-SRG-01", node, nodes.inline("", "")) == []
 
 
-def test_features_are_separate_extensions_with_no_state_on_app(make_app, src):
+def test_features_are_separate_extensions_with_no_state_on_app(clean):
     from protokit.sphinxext import FEATURES
 
-    app = build(make_app, src)
+    app = clean
     for feature in FEATURES:
         extension = app.extensions[f"protokit.sphinxext.{feature}"]
         assert extension.parallel_read_safe and extension.parallel_write_safe, feature
@@ -183,21 +193,21 @@ def test_myst_settings_other_than_the_checkers_stop_the_build(src, tmp_path):
     assert "conf.py: myst_heading_anchors = 2 but the checker parses with 3" in proc.stderr
 
 
-def test_charts_are_drawn_into_the_page_or_left_to_the_browser(make_app, src, tmp_path):
-    drawn = build(make_app, src, builddir=tmp_path / "drawn")
+def test_charts_are_drawn_into_the_page_or_left_to_the_browser(make_app, clean, tmp_path):
+    drawn = clean  # the default: drawn at build time
     page = (Path(drawn.outdir) / "protocols" / "BST-SURG-01.html").read_text(encoding="utf-8")
     assert '<div class="mermaid-static"><svg id="mermaid-' in page and 'aria-roledescription="flowchart-v2"' in page
     assert "import mermaid" not in page and "data-points=" not in page
-    browser = build(make_app, src, builddir=tmp_path / "browser", confoverrides={"protokit_static_charts": False})
+    browser = build(make_app, clean.srcdir, builddir=tmp_path / "browser", confoverrides={"protokit_static_charts": False})
     page = (Path(browser.outdir) / "protocols" / "BST-SURG-01.html").read_text(encoding="utf-8")
     assert '<pre  class="mermaid">' in page and "mermaid-static" not in page
     assert 'import mermaid from "../_static/mermaid/mermaid.esm.min.mjs"' in page
     assert warnings(drawn) == warnings(browser) == ""
 
 
-def test_parallel_build_equals_serial_build(make_app, src, tmp_path):
-    serial = build(make_app, src, builddir=tmp_path / "serial")
-    parallel = build(make_app, src, builddir=tmp_path / "parallel", parallel=2)
+def test_parallel_build_equals_serial_build(make_app, clean, tmp_path):
+    serial = clean  # the module's serial build; the same source folder again, with two processes
+    parallel = build(make_app, clean.srcdir, builddir=tmp_path / "parallel", parallel=2)
     assert warnings(serial) == warnings(parallel) == ""
     pages = sorted(p.relative_to(serial.outdir) for p in Path(serial.outdir).rglob("*.html"))
     assert pages == sorted(p.relative_to(parallel.outdir) for p in Path(parallel.outdir).rglob("*.html"))
@@ -287,8 +297,8 @@ def test_domain_purge_and_merge(make_app, src):
     assert "BST-MET-01" in domain.protocols()
 
 
-def test_permalink_pages_redirect_by_id(make_app, src):
-    app = build(make_app, src)
+def test_permalink_pages_redirect_by_id(clean):
+    app = clean
     page = (Path(app.outdir) / "id" / "BST-SURG-01.html").read_text(encoding="utf-8")
     assert 'content="0; url=../protocols/BST-SURG-01.html"' in page
 
@@ -326,8 +336,8 @@ def test_a_flowchart_finding_is_the_same_warning_in_the_build(make_app, src, fix
     assert sorted(found) == sorted(f"{chart}:{f.line}: WARNING: {f.code} {f.message} [protocol.{f.rule}]" for f in expected)
 
 
-def test_boxes_and_steps_link_both_ways_in_the_html(make_app, src):
-    app = build(make_app, src)
+def test_boxes_and_steps_link_both_ways_in_the_html(clean):
+    app = clean
     html = (Path(app.outdir) / "protocols" / "BST-SURG-01.html").read_text(encoding="utf-8")
     assert '<li id="BST-SURG-01-step-A">' in html  # the step a box links to
     assert 'href="#BST-SURG-01-node-A"' in html  # the step's link back to its box
