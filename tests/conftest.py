@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from protokit.browser import serve  # re-exported: tests serve built sites with it
 from protokit.build import strict_build
+from tours import Tours
 
 pytest_plugins = ("sphinx.testing.fixtures",)
 
@@ -128,6 +129,24 @@ def handbook_server(built_handbook):
     url, shutdown = serve(built_handbook)
     yield url
     shutdown()
+
+
+@pytest.fixture(scope="session")
+def tours(browser, built_handbook, handbook_server) -> Tours:
+    """One visit to each page of the built handbook per screen size, for the tests that only read the pages.
+
+    See tests/tours.py; the tests that read a tour share an ``xdist_group`` (``tour-1280``,
+    ``tour-390``), so one worker makes it.
+    """
+    return Tours(browser, built_handbook, handbook_server)
+
+
+#: axe-core's WCAG 2.0 and 2.1 A and AA rules over the page. The tests assert on violations only, so
+#: the other results keep one node each: axe then builds no selector for every passing node, its
+#: slowest step on a large page (axe-core API, "resultTypes"); the violations are reported in full.
+AXE_RUN = (
+    "async () => await axe.run(document, {runOnly: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'], resultTypes: ['violations']})"
+)
 
 
 def in_force_answer(page, date: str) -> dict[str, tuple[str, ...]]:

@@ -17,29 +17,25 @@ from protokit.legibility import (
     VIEWPORTS,
     protocol_pages,
 )
+from tours import open_chart
 
 
-def open_chart(page, url: str):
-    page.goto(url)
-    page.wait_for_function(DRAWN_JS, timeout=30000)
-    page.wait_for_function("() => document.querySelector('.protocol-flow-open:not([hidden])')", timeout=10000)
-
-
-@pytest.mark.parametrize("width", sorted(VIEWPORTS))
-def test_every_node_label_is_legible_on_screen(browser, built_handbook, handbook_server, width):
-    page = browser.new_page(viewport=VIEWPORTS[width])
+@pytest.mark.parametrize("width", [pytest.param(w, marks=pytest.mark.xdist_group(f"tour-{w}")) for w in sorted(VIEWPORTS)])
+def test_every_node_label_is_legible_on_screen(tours, built_handbook, width):
+    """Every protocol page at the width, its chart drawn (the tour at that width: tests/tours.py)."""
+    tour = tours.at(width)
     too_small, measured = {}, 0
     for rel in protocol_pages(built_handbook):
-        open_chart(page, f"{handbook_server}/{rel}")
-        sizes = page.evaluate(LABEL_SIZES_JS)
+        visit = tour[rel]
+        visit["chart"]  # open_chart: drawn, and its controls shown
+        sizes = visit["sizes"]
         assert sizes, f"{rel}: no node label measured"
         measured += len(sizes)
         smallest = min(sizes, key=lambda s: s["px"])
         if smallest["px"] < MIN_SCREEN_PX:
             too_small[rel] = smallest
         # the page itself never scrolls sideways: the chart's frame does
-        assert page.evaluate("document.documentElement.scrollWidth") <= VIEWPORTS[width]["width"], rel
-    page.close()
+        assert visit["scroll_width"] <= VIEWPORTS[width]["width"], rel
     assert len(protocol_pages(built_handbook)) >= 27 and measured > 400
     assert too_small == {}
 

@@ -7,47 +7,25 @@ import re
 from pathlib import Path
 
 import pytest
-from conftest import REPO, in_force_answer, serve
+from conftest import AXE_RUN, REPO, in_force_answer, serve
+from protokit.legibility import VIEWPORTS
+from tours import ALL_DRAWN
+from tours import content_pages as pages
 
-ALL_DRAWN = """() => [...document.querySelectorAll('.mermaid')].every(
-    el => el.getAttribute('data-processed') === 'true' && el.querySelector('svg'))"""
 AXE = REPO / "node_modules" / "axe-core" / "axe.min.js"
 
 
-def pages(built: Path) -> list[str]:
-    """Every content page (the /id/ permalinks are one-line redirects, tested elsewhere)."""
-    return sorted(
-        p.relative_to(built).as_posix() for p in built.rglob("*.html") if p.relative_to(built).parts[0] not in ("id", "_static")
-    )
-
-
-class Watch:
-    """Requests, failed responses and console errors of one page."""
-
-    def __init__(self, page, base: str):
-        self.outside: list[str] = []
-        self.failed: list[str] = []
-        self.errors: list[str] = []
-        page.on("request", lambda r: None if r.url.startswith((base, "data:", "blob:")) else self.outside.append(r.url))
-        page.on("response", lambda r: r.status >= 400 and self.failed.append(f"{r.status} {r.url}"))
-        page.on("console", lambda m: m.type == "error" and self.errors.append(m.text))
-        page.on("pageerror", lambda e: self.errors.append(str(e)))
-
-
-def test_every_page_renders_offline_without_errors(browser, built_handbook, handbook_server):
+@pytest.mark.xdist_group("tour-1280")
+def test_every_page_renders_offline_without_errors(tours, built_handbook):
+    """Every content page, visited in one tab (the desktop tour, 1280 x 900: tests/tours.py)."""
     problems = {}
-    page = browser.new_page()
-    watch = Watch(page, handbook_server)
     for rel in pages(built_handbook):
-        page.goto(f"{handbook_server}/{rel}")
-        if page.locator(".mermaid").count():
-            page.wait_for_function(ALL_DRAWN, timeout=30000)
-            if page.locator('svg[aria-roledescription="error"]').count():
-                problems[rel] = "mermaid error graphic"
-        if watch.outside or watch.failed or watch.errors:
-            problems[rel] = (watch.outside, watch.failed, watch.errors)
-            watch.outside, watch.failed, watch.errors = [], [], []
-    page.close()
+        visit = tours.desktop[rel]
+        if visit["mermaid_error"]:  # None: no chart for the browser to draw
+            problems[rel] = "mermaid error graphic"
+        outside, failed, errors = visit["watch"]
+        if outside or failed or errors:
+            problems[rel] = (outside, failed, errors)
     assert len(pages(built_handbook)) > 25
     assert problems == {}
 
@@ -92,17 +70,16 @@ def test_print_shows_the_stamp_and_hides_navigation(browser, handbook_server):
     page.close()
 
 
-def test_protocol_pages_fit_a_phone(browser, built_handbook, handbook_server):
-    page = browser.new_page(viewport={"width": 390, "height": 844})
+@pytest.mark.xdist_group("tour-390")
+def test_protocol_pages_fit_a_phone(tours, built_handbook):
+    """Every protocol page at 390 x 844, its charts drawn (the phone tour: tests/tours.py)."""
+    assert VIEWPORTS["390"] == {"width": 390, "height": 844}  # the phone tour's screen
     too_wide = {}
     for rel in pages(built_handbook):
         if rel.startswith("protocols/BST-"):
-            page.goto(f"{handbook_server}/{rel}")
-            page.wait_for_function(ALL_DRAWN, timeout=30000)
-            width = page.evaluate("document.documentElement.scrollWidth")
+            width = tours.phone[rel]["drawn_scroll_width"]
             if width > 390:
                 too_wide[rel] = width
-    page.close()
     assert too_wide == {}
 
 
@@ -135,7 +112,7 @@ def test_accessibility_no_serious_or_critical_violations(browser, handbook_serve
     if rel.startswith("search.html"):
         page.wait_for_selector("#search-results ul.search li a", timeout=20000)
     page.add_script_tag(path=str(AXE))
-    result = page.evaluate("async () => await axe.run(document, {runOnly: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']})")
+    result = page.evaluate(AXE_RUN)
     page.close()
     bad = [
         (v["id"], v["impact"], [n["target"] for n in v["nodes"]][:3])

@@ -13,25 +13,26 @@ import re
 import pytest
 from conftest import REPO, in_force_answer
 from first_screen import key_recommendations_y
+from protokit.legibility import VIEWPORTS
 
 DESKTOP = {"width": 1280, "height": 900}
 PHONE = {"width": 390, "height": 844}
 PROTOCOLS = sorted(p.stem for p in (REPO / "protocols").glob("BST-*.md"))
 
 
-def test_first_screen_of_every_protocol_shows_key_recommendations(browser, handbook_server):
-    page = browser.new_page(viewport=DESKTOP)
+@pytest.mark.xdist_group("tour-1280")
+def test_first_screen_of_every_protocol_shows_key_recommendations(tours):
+    """Every protocol page at 1280 x 900, measured as it loads (the desktop tour: tests/tours.py)."""
+    assert VIEWPORTS["1280"] == DESKTOP  # the desktop tour's screen
     below = {}
     for pid in PROTOCOLS:
-        page.goto(f"{handbook_server}/protocols/{pid}.html")
-        heading = page.locator("#key-recommendations h2")
-        box = heading.bounding_box()
+        visit = tours.desktop[f"protocols/{pid}.html"]
+        box = visit["key_box"]  # the "Key recommendations" heading
         if box["y"] + box["height"] > DESKTOP["height"]:
             below[pid] = box["y"]
         # What comes before it is the title, the status line and the banners: no governance table.
-        assert page.locator(".protocol-status-line").first.bounding_box()["y"] < box["y"]
-        assert page.locator("#governance-record").bounding_box()["y"] > box["y"]
-    page.close()
+        assert visit["status_y"] < box["y"]
+        assert visit["record_y"] > box["y"]
     assert below == {}
 
 

@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import REPO, in_force_answer, serve, tiny_handbook
+from conftest import AXE_RUN, REPO, in_force_answer, serve, tiny_handbook
 
 #: Builds whole handbooks (releases, bundles, twice for reproducibility): not in make test-fast.
 pytestmark = pytest.mark.slow
@@ -227,7 +227,7 @@ def axe_serious(browser, url: str, prepare=None) -> list:
     if prepare:
         prepare(page)
     page.add_script_tag(path=str(REPO / "node_modules" / "axe-core" / "axe.min.js"))
-    result = page.evaluate("async () => await axe.run(document, {runOnly: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']})")
+    result = page.evaluate(AXE_RUN)
     page.close()
     return [
         (v["id"], v["impact"], [n["target"] for n in v["nodes"]][:3])
