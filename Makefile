@@ -34,6 +34,7 @@ NPM_STAMP  := node_modules/.installed
 
 .DEFAULT_GOAL := help
 .PHONY: help venv html check test test-fast lint legibility serve linkcheck clean clean-venv browser-deps new bench versions bundle
+.PHONY: lint-ruff lint-format lint-imports lint-mypy lint-ci test-html
 
 help: ## show this help
 	@echo "Bone and Soft Tissue Oncology protocol handbook"
@@ -79,26 +80,45 @@ html: venv ## build the handbook into _build/html (strict: zero warnings)
 check: venv ## check every protocol (metadata, sections, references, diagrams, safety)
 	@$(CHECKER) $(CHECKOPTS)
 
-lint: venv ## ruff, the import layers, mypy, and the CI templates against their schemas
+# Independent steps: `make -j lint` runs them side by side (make test does).
+lint: lint-ruff lint-format lint-imports lint-mypy lint-ci ## ruff, the import layers, mypy, and the CI templates against their schemas
+
+lint-ruff: venv
 	$(VENVPY) -m ruff check tools tests conf.py
+
+lint-format: venv
 	$(VENVPY) -m ruff format --check tools tests conf.py
+
+lint-imports: venv
 	cd tools && ../$(VENV)/bin/lint-imports --config ../pyproject.toml --no-cache
+
+# Incremental: mypy keeps its cache in .mypy_cache.
+lint-mypy: venv
 	$(VENVPY) -m mypy
+
+lint-ci: venv
 	$(VENV)/bin/check-jsonschema --builtin-schema vendor.github-workflows .ci/templates/github/workflows/handbook.yml
 	$(VENV)/bin/check-jsonschema --builtin-schema vendor.gitlab-ci .ci/templates/gitlab/.gitlab-ci.yml
 
-# The strict build here is the test session's build too (tests/conftest.py: HANDBOOK_HTML),
-# fresh and dated TEST_EPOCH, so pytest never builds the whole handbook a second time
-# except to compare a serial build with it (byte-identical).
-test: venv browser-deps ## everything CI runs: lint, checker, strict build, pytest (incl. browser tests)
-	$(MAKE) --no-print-directory lint
-	$(MAKE) --no-print-directory check
+# The test session's strict build of the handbook (tests/conftest.py: HANDBOOK_HTML), fresh
+# and dated TEST_EPOCH, so pytest never builds the whole handbook a second time except to
+# compare a serial build with it (byte-identical).
+test-html: venv
 	rm -rf $(BUILDDIR)/test
 	SOURCE_DATE_EPOCH=$(TEST_EPOCH) $(SPHINXBUILD) -b html $(STRICT) -d $(BUILDDIR)/test/html.doctrees $(SPHINXOPTS) . $(BUILDDIR)/test/html
-	HANDBOOK_HTML=$(BUILDDIR)/test/html HANDBOOK_EPOCH=$(TEST_EPOCH) $(VENVPY) -m pytest -n auto --dist loadfile $(PYTEST_ARGS)
+
+# Lint, the checker and the strict build share nothing: they run side by side (each one's
+# output shown whole when it ends). Then pytest on every core: a test runs on its own
+# unless it shares a module's fixture or a tour with others, and the longest units start
+# first (tests/scheduling.py).
+PYTEST_XDIST := -n auto --dist loadgroup
+
+test: venv browser-deps ## everything CI runs: lint, checker, strict build, pytest (incl. browser tests)
+	$(MAKE) --no-print-directory -j4 --output-sync=target lint check test-html
+	HANDBOOK_HTML=$(BUILDDIR)/test/html HANDBOOK_EPOCH=$(TEST_EPOCH) $(VENVPY) -m pytest $(PYTEST_XDIST) $(PYTEST_ARGS)
 
 test-fast: venv ## the quick loop (about 20 s on 2 cores): everything but whole-handbook builds and Chromium
-	$(VENVPY) -m pytest -m "not slow" -n auto --dist loadfile $(PYTEST_ARGS)
+	$(VENVPY) -m pytest -m "not slow" $(PYTEST_XDIST) $(PYTEST_ARGS)
 
 # The preview shows warnings without stopping (no -W): the page still updates while
 # an author fixes them; make html and CI stay strict. One Sphinx stays warm between

@@ -8,6 +8,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+import scheduling
 from protokit.browser import serve  # re-exported: tests serve built sites with it
 from protokit.build import strict_build
 from tours import Tours
@@ -178,11 +179,21 @@ def in_force_answer(page, date: str) -> dict[str, tuple[str, ...]]:
 _SLOW_FIXTURES = {"built_handbook", "handbook_server", "browser"}
 
 
+def pytest_configure(config) -> None:
+    scheduling.configure(config)
+
+
+@pytest.hookimpl(optionalhook=True)  # a pytest-xdist hook: absent without xdist (-p no:xdist)
+def pytest_xdist_make_scheduler(config, log):
+    return scheduling.make_scheduler(config, log)
+
+
 def pytest_collection_modifyitems(config, items) -> None:
-    """Mark browser and whole-handbook tests, so ``make test-fast`` can leave them out."""
+    """Mark browser and whole-handbook tests, so ``make test-fast`` can leave them out; group them for xdist."""
     for item in items:
         used = set(getattr(item, "fixturenames", ()))
         if "browser" in used:
             item.add_marker(pytest.mark.browser)
         if used & _SLOW_FIXTURES:
             item.add_marker(pytest.mark.slow)
+    scheduling.record(items)  # in an xdist worker of a --dist loadgroup run (tests/scheduling.py)
