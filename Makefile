@@ -102,20 +102,36 @@ lint-ci: venv
 
 # The test session's strict build of the handbook (tests/conftest.py: HANDBOOK_HTML), fresh
 # and dated TEST_EPOCH, so pytest never builds the whole handbook a second time except to
-# compare a serial build with it (byte-identical).
+# compare a serial build with it (byte-identical). Its exit status goes to TEST_STATUS
+# when it ends: the tests that read the build wait for that.
+TEST_HTML   := $(BUILDDIR)/test/html
+TEST_STATUS := $(BUILDDIR)/test-html.status
+TEST_LOG    := $(BUILDDIR)/test-setup.log
+
 test-html: venv
 	rm -rf $(BUILDDIR)/test
-	SOURCE_DATE_EPOCH=$(TEST_EPOCH) $(SPHINXBUILD) -b html $(STRICT) -d $(BUILDDIR)/test/html.doctrees $(SPHINXOPTS) . $(BUILDDIR)/test/html
+	SOURCE_DATE_EPOCH=$(TEST_EPOCH) $(SPHINXBUILD) -b html $(STRICT) -d $(BUILDDIR)/test/html.doctrees $(SPHINXOPTS) . $(TEST_HTML); \
+	  status=$$?; echo $$status > $(TEST_STATUS); exit $$status
 
-# Lint, the checker and the strict build share nothing: they run side by side (each one's
-# output shown whole when it ends). Then pytest on every core: a test runs on its own
-# unless it shares a module's fixture or a tour with others, and the longest units start
-# first (tests/scheduling.py).
+# pytest on every core: a test runs on its own unless it shares a module's fixture or a
+# tour with others, and the longest units start first (tests/scheduling.py).
 PYTEST_XDIST := -n auto --dist loadgroup
 
+# Lint, the checker and the strict build run side by side in the background while pytest
+# starts and runs the tests that do not read the built handbook; those that do wait for
+# the build. The background steps' output follows pytest's (and stays in TEST_LOG); make
+# test fails when a step or a test failed. (MAKE_COMMAND, not MAKE: make -n test only prints.)
 test: venv browser-deps ## everything CI runs: lint, checker, strict build, pytest (incl. browser tests)
-	$(MAKE) --no-print-directory -j4 --output-sync=target lint check test-html
-	HANDBOOK_HTML=$(BUILDDIR)/test/html HANDBOOK_EPOCH=$(TEST_EPOCH) $(VENVPY) -m pytest $(PYTEST_XDIST) $(PYTEST_ARGS)
+	@mkdir -p $(BUILDDIR); rm -f $(TEST_STATUS) $(TEST_LOG).status
+	@echo "==> lint, check and the strict build run beside the tests; their output comes after the tests'"
+	@trap 'kill 0' INT TERM; \
+	( $(MAKE_COMMAND) --no-print-directory -k -j4 --output-sync=target lint check test-html > $(TEST_LOG) 2>&1; \
+	  status=$$?; [ -e $(TEST_STATUS) ] || echo $$status > $(TEST_STATUS); echo $$status > $(TEST_LOG).status ) & \
+	HANDBOOK_HTML=$(TEST_HTML) HANDBOOK_HTML_STATUS=$(TEST_STATUS) HANDBOOK_EPOCH=$(TEST_EPOCH) \
+	  $(VENVPY) -m pytest $(PYTEST_XDIST) $(PYTEST_ARGS); tests=$$?; \
+	wait; echo "==> lint, check and the strict build ($(TEST_LOG)):"; cat $(TEST_LOG); \
+	if [ "$$(cat $(TEST_LOG).status)" != 0 ]; then echo "make test: lint, check or the strict build failed (above)" >&2; exit 2; fi; \
+	exit $$tests
 
 test-fast: venv ## the quick loop (about 20 s on 2 cores): everything but whole-handbook builds and Chromium
 	$(VENVPY) -m pytest -m "not slow" $(PYTEST_XDIST) $(PYTEST_ARGS)

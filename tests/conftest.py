@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import time
 from pathlib import Path
 
 import pytest
@@ -59,16 +60,32 @@ def built_handbook(tmp_path_factory) -> Path:
     """The repository's own handbook, strict, as ``make html`` builds it (all cores), dated EPOCH.
 
     One build for the whole session: ``make test`` passes its own strict build of this
-    tree (``HANDBOOK_HTML``, built just before pytest with the same date); otherwise it
-    is built here.
+    tree (``HANDBOOK_HTML``, with the same date); otherwise it is built here. make test
+    builds it while pytest runs the tests that do not need it, and says when the build
+    has ended by writing its exit status to ``HANDBOOK_HTML_STATUS``: wait for that.
     """
     given = os.environ.get("HANDBOOK_HTML")
     if given:
+        status = os.environ.get("HANDBOOK_HTML_STATUS")
+        if status:
+            _wait_for_build(Path(status))
         return Path(given).resolve()
     out = tmp_path_factory.mktemp("handbook") / "html"
     proc = sphinx_build(REPO, out, "-j", "auto", env={"SOURCE_DATE_EPOCH": EPOCH})
     assert proc.returncode == 0, proc.stderr
     return out
+
+
+def _wait_for_build(status: Path, timeout: float = 1800) -> None:
+    """Wait until make test's strict build has ended (``status`` holds its exit status); fail if it failed."""
+    deadline = time.monotonic() + timeout
+    while not status.exists():
+        if time.monotonic() > deadline:
+            pytest.fail(f"make test's strict build has not ended after {timeout:.0f} s ({status} missing)", pytrace=False)
+        time.sleep(0.1)
+    code = status.read_text().strip()
+    if code != "0":
+        pytest.fail(f"make test's strict build failed (exit {code}); its output follows pytest's", pytrace=False)
 
 
 #: The pages of a tiny handbook: the extension's test root, with the release pages.

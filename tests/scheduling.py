@@ -6,7 +6,8 @@ module-scoped fixture of its own module (the release archive, the bundle, a test
 root's build): then it runs on one worker with the rest of its group, and the
 fixture is set up once. The longest units start first (:data:`LONGEST_FIRST`), so
 that the workers finish together rather than one idling while the other runs a
-long module picked up last.
+long module picked up last; the tests that read the built handbook come after the
+others, since make test builds it while pytest starts.
 
 pytest-xdist's own ``loadgroup`` appends the group to each test id on the worker,
 and pytest 9.2's structured ids ignore that: the groups silently vanish
@@ -54,9 +55,11 @@ def group_of(item) -> str | None:
     return None
 
 
-def _rank(item) -> int:
+def _order(item) -> tuple[bool, int]:
+    """Tests that need the built handbook after the others (make test builds it as pytest starts), longest first."""
     unit = group_of(item) or item.nodeid
-    return next((n for n, prefix in enumerate(LONGEST_FIRST) if unit.startswith(prefix)), len(LONGEST_FIRST))
+    rank = next((n for n, prefix in enumerate(LONGEST_FIRST) if unit.startswith(prefix)), len(LONGEST_FIRST))
+    return "built_handbook" in item.fixturenames, rank
 
 
 def configure(config) -> None:
@@ -69,11 +72,11 @@ def configure(config) -> None:
 
 
 def record(items) -> None:
-    """In a worker: order the tests longest unit first and write down each test's group."""
+    """In a worker: order the tests (see :func:`_order`) and write down each test's group."""
     folder, worker = os.environ.get(GROUPS_ENV), os.environ.get("PYTEST_XDIST_WORKER")
     if not (folder and worker):
         return
-    items.sort(key=_rank)  # stable: a unit's tests, and the rest, keep their order
+    items.sort(key=_order)  # stable: a unit's tests, and the rest, keep their order
     groups = {item.nodeid: group_of(item) for item in items}
     tmp = Path(folder) / f"{worker}.tmp"
     tmp.write_text(json.dumps(groups), encoding="utf-8")
