@@ -71,3 +71,22 @@ def test_every_converted_link_and_diagram_resolves(bench_dir):
     assert '```mermaid\n--8<-- "diagrams/BST-SURG-01.mmd"\n```' in sample
     assert "{protocol}" not in sample and "{term}" not in sample
     assert sample.startswith("---\nid: BST-SURG-01\n")  # the same front matter
+
+
+def test_the_baseline_shows_by_hand_what_ours_shows(bench_dir):
+    """Like with like: the baseline's pages carry what ours renders, in plain MyST (no extension syntax)."""
+    base = bench_dir / f"{N}-baseline" / "src"
+    onc = (base / "protocols" / "BST-ONC-01.md").read_text()  # a systemic protocol: a regimen block in ours
+    rt = (base / "protocols" / "BST-RT-01.md").read_text()
+    for role in ("{protocol}", "{grade}", "{value}", "{node}", "{regimen}", "{protocol-catalogue}"):
+        assert role not in onc + rt + (base / "protocols" / "index.md").read_text()
+    assert "| vincristine | 1.5 mg per m2 | IV | 1 | 2 mg per dose | Intravenous only [1] |" in onc
+    assert "| Pre-operative | 50 | 2 | 25 |" in rt
+    assert "*(grade IV,B)*" in onc
+    assert f"{{admonition}} {corpus.DRAFT_TITLE}" in onc
+    assert "| Referenced by | " in onc and "## Revision history" in onc
+    assert onc.count("```{container} no-search\n") == 2  # the record and history, out of the index as ours are
+    assert "| [BST-ONC-01](BST-ONC-01.md) | Synthetic protocol BST-ONC-01 |" in (base / "protocols" / "index.md").read_text()
+    # The peer's pages carry the same hand-written parts (one definition of "the same page").
+    peer_onc = (bench_dir / f"{N}-peer" / "project" / "docs" / "protocols" / "BST-ONC-01.md").read_text()
+    assert corpus.regimen_table(corpus.REGIMEN.split("\n", 1)[1].rsplit("```", 1)[0]) in peer_onc
