@@ -59,13 +59,18 @@ def save_document_cache(app, exception) -> None:
 
 def on_doctree_read(app, doctree) -> None:
     """Parse the page's source with the checker's parser (or its cache); mark protocol pages."""
+    from .clinical import CURRENT_DOC
+
     env = app.env
     root = Path(app.srcdir)
-    path = Path(env.doc2path(env.docname))
-    try:
-        doc = document_cache(app).get(path.relative_to(root).as_posix(), path.read_bytes())
-    except (OSError, ValueError):
-        doc = parse_file(root, path)
+    # The parse source-read made of these very bytes (gate.py); read and hashed again only without it.
+    doc = env.current_document.get(CURRENT_DOC)
+    if doc is None:
+        path = Path(env.doc2path(env.docname))
+        try:
+            doc = document_cache(app).get(path.relative_to(root).as_posix(), path.read_bytes())
+        except (OSError, ValueError):
+            doc = parse_file(root, path)
     env.domains[DOMAIN].set_doc(env.docname, doc)
     for diagram in doc.diagrams:
         if diagram.file:  # editing the .mmd rebuilds the page that includes it
