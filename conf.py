@@ -28,6 +28,7 @@ extensions = [
     "sphinx_design",
     "sphinxcontrib.mermaid",
     "protokit.mermaid_speedup",
+    "protokit.speedups",
     "protokit.sphinxext",
 ]
 

@@ -92,3 +92,22 @@ def test_the_checker_targets_are_reported():
     missed = bench.targets({"rows": [row(3.1, 1.09, 1.0)]})
     assert "- not met: checker at 1000, cold, without diagrams: 3.10 s CPU ≤ 3 s" in missed
     assert "- not met: re-check after one edit at 1000: 1.09 s wall (1.00 s CPU) ≤ 1 s" in missed
+
+
+def test_the_baseline_shows_by_hand_what_ours_shows(bench_dir):
+    """Like with like: the baseline's pages carry what ours renders, in plain MyST (no extension syntax)."""
+    base = bench_dir / f"{N}-baseline" / "src"
+    onc = (base / "protocols" / "BST-ONC-01.md").read_text()  # a systemic protocol: a regimen block in ours
+    rt = (base / "protocols" / "BST-RT-01.md").read_text()
+    for role in ("{protocol}", "{grade}", "{value}", "{node}", "{regimen}", "{protocol-catalogue}"):
+        assert role not in onc + rt + (base / "protocols" / "index.md").read_text()
+    assert "| vincristine | 1.5 mg per m2 | IV | 1 | 2 mg per dose | Intravenous only [1] |" in onc
+    assert "| Pre-operative | 50 | 2 | 25 |" in rt
+    assert "*(grade IV,B)*" in onc
+    assert f"{{admonition}} {corpus.DRAFT_TITLE}" in onc
+    assert "| Referenced by | " in onc and "## Revision history" in onc
+    assert onc.count("```{container} no-search\n") == 2  # the record and history, out of the index as ours are
+    assert "| [BST-ONC-01](BST-ONC-01.md) | Synthetic protocol BST-ONC-01 |" in (base / "protocols" / "index.md").read_text()
+    # The peer's pages carry the same hand-written parts (one definition of "the same page").
+    peer_onc = (bench_dir / f"{N}-peer" / "project" / "docs" / "protocols" / "BST-ONC-01.md").read_text()
+    assert corpus.regimen_table(corpus.REGIMEN.split("\n", 1)[1].rsplit("```", 1)[0]) in peer_onc

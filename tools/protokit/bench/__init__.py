@@ -7,10 +7,18 @@ For each size N, the synthetic handbook (:mod:`.corpus`) is built by
 * ``protokit``: Sphinx + MyST + theme + this extension, strict, as ``make html``
   (``-j auto``); also at ``-j 1`` for CPU, and the checker alone;
 * ``sphinx-baseline``: the same pages without the extension (plain Sphinx +
-  MyST + theme, ``-j 1``): the floor of the stack, for the extension's overhead;
+  MyST + theme, ``-j 1``): the floor of the stack, for the extension's overhead.
+  Like with like: the baseline's pages carry by hand what ours shows (regimen
+  tables, grades as text, the catalogue, banner, governance record and history;
+  see :mod:`.corpus`), as the peer's do;
 * ``mkdocs-material`` and ``mkdocs-material-prune``: the same pages converted for
   MkDocs Material 9.8.2 (:mod:`.peer`), ``--strict``, default navigation and
   ``navigation.prune``.
+
+A clean build is cold for every tool: output, doctrees and our parse cache
+(``src/.cache``, which ``make check`` and every earlier build leave behind)
+are removed first; only the content-keyed caches of mermaid verdicts and drawn
+charts (``.cache/protokit`` of the tools' checkout) stay, as said below.
 
 Builds of all tools run interleaved (round 1 of every tool and size, then
 round 2, ...), so the load of other work on the machine spreads over all of
@@ -92,6 +100,8 @@ class Corpus:
         out = self.out(f"{tool}-j1" if tool == OURS and jobs == "1" else tool)
         shutil.rmtree(out, ignore_errors=True)
         shutil.rmtree(doctree_dir(out), ignore_errors=True)
+        # Cold means every page parsed: no parse cache from the checker's or an earlier build's run.
+        shutil.rmtree(self.src / ".cache", ignore_errors=True)
         if tool in PEER_CONFIG:
             assert self.project is not None
             return timed(peer.build_command(self.project, PEER_CONFIG[tool], out), PEER_ENV)

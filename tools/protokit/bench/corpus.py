@@ -8,13 +8,25 @@ section, and a 12-box flowchart in its own
 decisions in words when the handbook has the ``{node}`` convention. The same
 pages without the extension's roles and directives are the *baseline* (plain
 Sphinx + MyST + theme); :mod:`.peer` converts them for MkDocs Material.
+
+The baseline shows what ours shows, written by hand in plain MyST, exactly as
+the peer's pages do (so the extension's overhead is measured against the same
+content, not against pages with less on them): evidence grades as text, regimen
+blocks as tables, the catalogue as a table, and the draft banner, governance
+record ("Referenced by" included) and revision history that ours generates,
+written out (the record out of the search index, as ours keeps it). Roles
+become their plain equivalents (``{doc}``, bold box names, the registry's
+numbers).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import shutil
+from collections.abc import Callable, Sequence
 from pathlib import Path
+
+import yaml
 
 from .. import settings
 from ..check import project_schema, today
@@ -116,11 +128,79 @@ schedules:
 """
 
 
+def table(rows: Sequence[Sequence[str]], head: Sequence[str]) -> str:
+    """A Markdown pipe table (the peer's and the baseline's hand-written tables)."""
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    lines += ["| " + " | ".join(r) + " |" for r in rows]
+    return "\n".join(lines) + "\n"
+
+
+def text_of(value) -> str:
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value) or "—"
+    return "—" if value in (None, "") else str(value)
+
+
+def regimen_table(block: str) -> str:
+    """A regimen block as the table an author would write by hand (ours renders it from the YAML)."""
+    data = yaml.safe_load(block)
+    title = f"**{data['title']}**\n\n"
+    if "schedules" in data:
+        schedules = [
+            (str(s["setting"]), text_of(s["total"]), text_of(s["per_fraction"]), text_of(s["fractions"]))
+            for s in data["schedules"]
+        ]
+        return title + table(schedules, ("Setting", "Total dose (Gy)", "Per fraction (Gy)", "Fractions"))
+    head = f"Cycle: {data['cycle']}; cycles: {data['cycles']}; source: {data['source']}.\n\n"
+    rows = [
+        (
+            str(d["drug"]),
+            f"{d['dose']} {d['unit']} {d['basis']}" + (f" per {d['per']}" if d.get("per") else ""),
+            str(d["route"]),
+            text_of(d["days"]),
+            str(d.get("cap", "—")),
+            str(d.get("notes", "—")),
+        )
+        for d in data["drugs"]
+    ]
+    return title + head + table(rows, ("Drug", "Dose", "Route", "Days", "Cap", "Notes"))
+
+
+DRAFT_TITLE = "Draft — not approved for clinical use."
+DRAFT_TEXT = "This protocol has not been approved by the department; do not use it to make clinical decisions."
+
+
+def governance_table(meta: dict, link: Callable[[str], str], backlinks: list[str]) -> str:
+    """The governance record ours generates from the front matter, as a hand-written table."""
+    fields = [
+        ("Id", f"`{meta['id']}`"),
+        *(
+            (name.replace("_", " ").capitalize(), text_of(meta.get(name)))
+            for name in ("version", "status", "owner", "review_due")
+        ),
+        *((name.capitalize(), text_of(meta.get(name))) for name in ("type", "modalities", "sites")),
+        ("Related", "; ".join(link(p) for p in meta.get("related") or []) or "—"),
+        ("Referenced by", "; ".join(link(p) for p in backlinks) or "—"),
+    ]
+    return table(fields, ("Governance", ""))
+
+
+def history_table(meta: dict) -> str:
+    """The revision history ours generates from the front matter, as a hand-written table."""
+    rows = [(text_of(h.get("version")), text_of(h.get("date")), text_of(h.get("summary"))) for h in meta.get("history") or []]
+    return table(rows, ("Version", "Date", "Summary"))
+
+
+def no_search(markdown: str) -> str:
+    """Out of the search index, as ours keeps its status line and governance record (plain MyST can)."""
+    return f"```{{container}} no-search\n{markdown}```\n"
+
+
 def key_recommendations(ref, neighbours: list[str], baseline: bool) -> str:
-    """Graded bullets that use the registry (plain numbers in the baseline, which has no extension)."""
+    """Graded bullets that use the registry (plain numbers and grades as text in the baseline, which has no extension)."""
     keys = list(KEYS)
     value = (lambda k: f"{KEYS[k][1]} {KEYS[k][2]}") if baseline else (lambda k: f"{{value}}`{k}`")
-    grade = (lambda g: "") if baseline else (lambda g: f" {{grade}}`{g}`")
+    grade = (lambda g: f" *(grade {g})*") if baseline else (lambda g: f" {{grade}}`{g}`")
     return (
         f"- Refer to the bone sarcoma centre within {value(keys[0])} at any age [1].{grade('consensus')}\n"
         f"- CT within {value(keys[1])} of orthopaedic assessment, in parallel [2].{grade('IV,B')}\n"
@@ -168,21 +248,35 @@ def steps(pid: str, baseline: bool) -> str:
     return "\n".join(out) + "\n"
 
 
+def title_of(pid: str) -> str:
+    return f"Synthetic protocol {pid}"
+
+
+def owner_of(pid: str) -> str:
+    return f"Consultant (role {pid.split('-')[1]})"
+
+
 def review_due() -> str:
     """A review date a year ahead of the build date (never overdue, never too far)."""
     return (today() + dt.timedelta(days=365)).isoformat()
 
 
-def protocol(pid: str, title: str, neighbours: list[str], schema, baseline: bool) -> str:
+def protocol(pid: str, title: str, neighbours: list[str], schema, baseline: bool, backlinks: Sequence[str] = ()) -> str:
+    """One protocol page; the baseline's carries by hand what ours generates (``backlinks``: who references it)."""
     ptype = TYPE_OF[pid.split("-")[1]]
     ref = (lambda p: f"{{doc}}`{p}`") if baseline else (lambda p: f"{{protocol}}`{p}`")
     front = (
         f'---\nid: {pid}\ntitle: "{title}"\ntype: {ptype}\nversion: "1.0"\nstatus: draft\n'
-        f"owner: Consultant (role {pid.split('-')[1]})\nreview_due: {review_due()}\n"
+        f"owner: {owner_of(pid)}\nreview_due: {review_due()}\n"
         f"modalities: [surgery, radiotherapy]\nsites: [lower-limb, pelvis]\nrelated: [{neighbours[0]}]\n"
         f'history:\n  - version: "1.0"\n    date: 2026-01-01\n    summary: First issue.\n---\n\n'
     )
     out = [front, f"# {title}\n"]
+    meta = yaml.safe_load(front.split("---\n")[1])
+    if baseline:  # the status banner and the governance record, which ours generates
+        out.append(f"```{{admonition}} {DRAFT_TITLE}\n:class: warning\n\n{DRAFT_TEXT}\n```\n")
+        record = governance_table(meta, lambda p: f"{{doc}}`{p} — Synthetic protocol {p} <{p}>`", list(backlinks))
+        out.append(no_search(record))
     for n, section in enumerate(schema.required_sections(ptype)):
         out.append(f"## {section}\n")
         if section == FLOWCHART:
@@ -195,8 +289,12 @@ def protocol(pid: str, title: str, neighbours: list[str], schema, baseline: bool
                 + "".join(f"| {k} | Act on finding {k} | [{k}] |\n" for k in range(1, 6))
             )
             out.append(key_recommendations(ref, neighbours, baseline))
-        if section == "Treatment" and not baseline:
-            out.append(RT_REGIMEN if ptype == "radiotherapy" else REGIMEN)
+        if section == "Treatment":
+            block = RT_REGIMEN if ptype == "radiotherapy" else REGIMEN
+            out.append(regimen_table(block.split("\n", 1)[1].rsplit("```", 1)[0]) if baseline else block)
+    if baseline:
+        out.append("## Revision history\n")
+        out.append(no_search(history_table(meta)))
     return "\n".join(out)
 
 
@@ -223,11 +321,24 @@ def generate(n: int, baseline: bool = False) -> Path:
         (root / folder).mkdir(parents=True)
     schema = project_schema(REPO_ROOT)
     all_ids = ids(n)
-    for i, pid in enumerate(all_ids):
-        neighbours = [all_ids[(i + k) % n] for k in (1, 7, 31)]
-        (root / "protocols" / f"{pid}.md").write_text(protocol(pid, f"Synthetic protocol {pid}", neighbours, schema, baseline))
+    neighbours = {pid: [all_ids[(i + k) % n] for k in (1, 7, 31)] for i, pid in enumerate(all_ids)}
+    referenced: dict[str, set[str]] = {}
+    for pid, targets in neighbours.items():
+        for target in targets:
+            if target != pid:
+                referenced.setdefault(target, set()).add(pid)
+    for pid in all_ids:
+        text = protocol(pid, title_of(pid), neighbours[pid], schema, baseline, sorted(referenced.get(pid, ())))
+        (root / "protocols" / f"{pid}.md").write_text(text)
         (root / "diagrams" / f"{pid}.mmd").write_text(diagram(pid))
-    catalogue = "" if baseline else "```{protocol-catalogue}\n```\n\n"
+    if baseline:  # the catalogue ours generates, as a hand-written table
+        rows = [
+            (f"[{pid}]({pid}.md)", title_of(pid), TYPE_OF[pid.split("-")[1]], "draft", "1.0", owner_of(pid), review_due())
+            for pid in sorted(all_ids)
+        ]
+        catalogue = table(rows, ("Id", "Title", "Type", "Status", "Version", "Owner", "Review due")) + "\n"
+    else:
+        catalogue = "```{protocol-catalogue}\n```\n\n"
     (root / "protocols" / "index.md").write_text(f"# Protocols\n\n{catalogue}```{{toctree}}\n:hidden:\n:glob:\n\nBST-*\n```\n")
     if not baseline:
         (root / "protocols" / "key-values.yaml").write_text(REGISTRY)

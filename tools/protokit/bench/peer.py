@@ -30,12 +30,12 @@ import re
 import shutil
 import subprocess
 import sys
-from collections.abc import Sequence
 from pathlib import Path
 
 import yaml
 
-from .corpus import BENCH_DIR, KEYS, TERMS, corpus_dir
+from .corpus import BENCH_DIR, DRAFT_TEXT, DRAFT_TITLE, KEYS, TERMS, corpus_dir, governance_table, history_table, regimen_table
+from .corpus import table as _table
 
 VENV = BENCH_DIR / "peer-venv"
 REQUIREMENTS = Path(__file__).with_name("peer-requirements.txt")
@@ -84,42 +84,6 @@ def mkdocs_yml(project: Path, features: list[str]) -> str:
     return text.replace("FENCE_FORMAT", "!!python/name:pymdownx.superfences.fence_code_format")
 
 
-def _table(rows: Sequence[Sequence[str]], head: Sequence[str]) -> str:
-    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
-    lines += ["| " + " | ".join(r) + " |" for r in rows]
-    return "\n".join(lines) + "\n"
-
-
-def _text(value) -> str:
-    if isinstance(value, list):
-        return ", ".join(str(v) for v in value) or "—"
-    return "—" if value in (None, "") else str(value)
-
-
-def regimen_table(block: str) -> str:
-    """A regimen block as the table a MkDocs author would write (ours renders it from the YAML)."""
-    data = yaml.safe_load(block)
-    title = f"**{data['title']}**\n\n"
-    if "schedules" in data:
-        schedules = [
-            (str(s["setting"]), _text(s["total"]), _text(s["per_fraction"]), _text(s["fractions"])) for s in data["schedules"]
-        ]
-        return title + _table(schedules, ("Setting", "Total dose (Gy)", "Per fraction (Gy)", "Fractions"))
-    head = f"Cycle: {data['cycle']}; cycles: {data['cycles']}; source: {data['source']}.\n\n"
-    rows = [
-        (
-            str(d["drug"]),
-            f"{d['dose']} {d['unit']} {d['basis']}" + (f" per {d['per']}" if d.get("per") else ""),
-            str(d["route"]),
-            _text(d["days"]),
-            str(d.get("cap", "—")),
-            str(d.get("notes", "—")),
-        )
-        for d in data["drugs"]
-    ]
-    return title + head + _table(rows, ("Drug", "Dose", "Route", "Days", "Cap", "Notes"))
-
-
 def convert_protocol(text: str, titles: dict[str, str], backlinks: list[str]) -> str:
     """One protocol page in Python-Markdown + pymdownx syntax."""
     meta = yaml.safe_load(_FRONT.match(text).group(1))  # type: ignore[union-attr]
@@ -134,21 +98,9 @@ def convert_protocol(text: str, titles: dict[str, str], backlinks: list[str]) ->
     body = _GRADE.sub(lambda m: f" *(grade {m.group(1)})*", body)
     body = _REGIMEN.sub(lambda m: regimen_table(m.group(1)), body)
     body = _MERMAID.sub(lambda m: f'```mermaid\n--8<-- "{m.group(1)}"\n```', body)
-    fields = [
-        ("Id", f"`{meta['id']}`"),
-        *((name.replace("_", " ").capitalize(), _text(meta.get(name))) for name in ("version", "status", "owner", "review_due")),
-        *((name.capitalize(), _text(meta.get(name))) for name in ("type", "modalities", "sites")),
-        ("Related", "; ".join(link(p) for p in meta.get("related") or []) or "—"),
-        ("Referenced by", "; ".join(link(p) for p in backlinks) or "—"),
-    ]
-    header = (
-        '!!! warning "Draft — not approved for clinical use."\n'
-        "    This protocol has not been approved by the department; do not use it to make clinical decisions.\n\n"
-        + _table(fields, ("Governance", ""))
-    )
+    header = f'!!! warning "{DRAFT_TITLE}"\n    {DRAFT_TEXT}\n\n' + governance_table(meta, link, backlinks)
     body = _H1.sub(lambda m: m.group(0) + "\n\n" + header, body, count=1)
-    history = [(_text(h.get("version")), _text(h.get("date")), _text(h.get("summary"))) for h in meta.get("history") or []]
-    return body.rstrip() + "\n\n## Revision history\n\n" + _table(history, ("Version", "Date", "Summary"))
+    return body.rstrip() + "\n\n## Revision history\n\n" + history_table(meta)
 
 
 def convert(n: int) -> Path:

@@ -30,6 +30,8 @@ if TYPE_CHECKING:
 
 #: Where the page's parsed Document waits for its directives (set at source-read).
 CURRENT_DOC = "protokit_document"
+#: The data files the page being read already depends on.
+DEPENDENCIES = "protokit_dependencies"
 
 
 class linked_to_page(nodes.Inline, nodes.TextElement):  # noqa: N801 - docutils naming
@@ -43,6 +45,10 @@ def depend_on(env, rel: str) -> None:
     repository's, and a dependency on a missing file would make Sphinx re-read the page on
     every build.
     """
+    noted = env.current_document.setdefault(DEPENDENCIES, set())
+    if rel in noted:  # once per page: a page with eight grades and values asked eight times
+        return
+    noted.add(rel)
     path = Path(env.srcdir) / rel
     if path.is_file():
         env.note_dependency(str(path))
@@ -178,7 +184,9 @@ def value_role(name, rawtext, text, lineno, inliner, options=None, content=None)
 def resolve_links(app, doctree: nodes.document, docname: str) -> None:
     """Turn each :class:`linked_to_page` into a link, or into its bare content when the page is absent."""
     for node in list(doctree.findall(linked_to_page)):
-        children = [c.deepcopy() for c in node.children]
+        # Moved, not copied: the node is dropped here, so its children need no deep copy.
+        children = list(node.children)
+        node.children = []
         if node["page"] not in app.env.all_docs:
             node.replace_self(children)
             continue

@@ -11,6 +11,7 @@ of the last check, the release data) is kept on the domain, not on ``app``.
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -28,6 +29,7 @@ from ..model import Document
 from ..parse import parse_file
 from ..settings import DOMAIN
 from .build_checks import check_documents
+from .clinical import CURRENT_DOC
 from .flowchart import wrap_diagrams
 from .render import decorate
 
@@ -66,6 +68,43 @@ def _protocol_map(domain: ProtocolDomain) -> dict[str, tuple[str, Document]]:
     return dict(sorted(found.items()))
 
 
+class ReadHere(dict):
+    """Per-page data that a parallel read's worker sends back with only the pages it read.
+
+    Sphinx forks each reading worker from the main process and pickles the
+    worker's whole environment back, so every page merged before the fork went
+    back again with each later chunk (at 1,000 protocols, 15 chunks sent back
+    about 7,500 parsed Documents to unpickle in the main process, for 1,000 read).
+    Each entry remembers the process that set it: pickled in a worker, only that
+    worker's entries go; pickled in the process that made the dict (the
+    environment saved at the end of a build), all of them. It unpickles as a dict.
+    """
+
+    def __init__(self, *args) -> None:
+        super().__init__(*args)
+        self._made_in = os.getpid()
+        self._set_in = dict.fromkeys(self, self._made_in)
+
+    def __setitem__(self, key, value) -> None:
+        super().__setitem__(key, value)
+        self._set_in[key] = os.getpid()
+
+    def setdefault(self, key, default=None):
+        if key not in self:
+            self[key] = default
+        return self[key]
+
+    def update(self, *args, **kwargs) -> None:
+        for key, value in dict(*args, **kwargs).items():
+            self[key] = value
+
+    def __reduce__(self):
+        here = os.getpid()
+        if here == self._made_in:
+            return (dict, (dict(self),))
+        return (dict, ({k: v for k, v in self.items() if self._set_in.get(k) == here},))
+
+
 class ProtocolDomain(Domain):
     """Stores the parsed :class:`~protokit.model.Document` of every page."""
 
@@ -78,6 +117,9 @@ class ProtocolDomain(Domain):
 
     def __init__(self, env: BuildEnvironment) -> None:
         super().__init__(env)
+        for key in ("docs", "charts"):  # the large per-page data: see ReadHere
+            if not isinstance(self.data[key], ReadHere):
+                self.data[key] = ReadHere(self.data[key])
         # Derived views (protocol map, backlinks, search data) are computed once per
         # change of the stored documents, not once per page written: that keeps the
         # build linear.
@@ -162,11 +204,14 @@ class ProtocolDomain(Domain):
         table of contents follows the reading order :func:`.render.decorate` gives.
         """
         root = Path(env.srcdir)
-        path = Path(env.doc2path(docname))
-        try:
-            doc = self.document_cache.get(path.relative_to(root).as_posix(), path.read_bytes())
-        except (OSError, ValueError):
-            doc = parse_file(root, path)
+        # The parse source-read made of these very bytes (gate.py); read and hashed again only without it.
+        doc = env.current_document.get(CURRENT_DOC)
+        if doc is None:
+            path = Path(env.doc2path(docname))
+            try:
+                doc = self.document_cache.get(path.relative_to(root).as_posix(), path.read_bytes())
+            except (OSError, ValueError):
+                doc = parse_file(root, path)
         self.set_doc(docname, doc)
         for diagram in doc.diagrams:
             if diagram.file:  # editing the .mmd rebuilds the page that includes it
