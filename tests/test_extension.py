@@ -196,7 +196,8 @@ def test_myst_settings_other_than_the_checkers_stop_the_build(src, tmp_path):
 def test_charts_are_drawn_into_the_page_or_left_to_the_browser(make_app, clean, tmp_path):
     drawn = clean  # the default: drawn at build time
     page = (Path(drawn.outdir) / "protocols" / "BST-SURG-01.html").read_text(encoding="utf-8")
-    assert '<div class="mermaid-static"><svg id="mermaid-' in page and 'aria-roledescription="flowchart-v2"' in page
+    log = drawn.status.getvalue()  # says why when Chromium could not draw
+    assert '<div class="mermaid-static"><svg id="mermaid-' in page and 'aria-roledescription="flowchart-v2"' in page, log
     assert "import mermaid" not in page and "data-points=" not in page
     browser = build(make_app, clean.srcdir, builddir=tmp_path / "browser", confoverrides={"protokit_static_charts": False})
     page = (Path(browser.outdir) / "protocols" / "BST-SURG-01.html").read_text(encoding="utf-8")

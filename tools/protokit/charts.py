@@ -58,6 +58,10 @@ _POINTS = re.compile(r' data-points="[^"]*"')
 _DECIMALS = re.compile(r"(\d\.\d\d)\d+")
 
 
+#: How long Chromium may take to start or to load mermaid (Playwright's default is 30 s).
+LAUNCH_TIMEOUT_MS = 120_000
+
+
 class ChartsUnavailableError(Exception):
     """Chromium (or the Playwright driver, or mermaid) is missing: the browser will draw the charts."""
 
@@ -107,17 +111,24 @@ def draw(sources: Iterable[str]) -> int:
 
     url, shutdown = serve(MERMAID_DIST)
     try:
-        with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        # Twice at most, with generous time-outs: on a busy CI runner Chromium can be
+        # slow to start, and a chart left to the browser costs every reader.
+        for attempt in (1, 2):
             try:
-                page = browser.new_page()
-                page.goto(f"{url}/")
-                items = [[chart_id(s), s] for s in missing]
-                drawn = page.evaluate(RENDER_JS, [f"{url}/{MERMAID_ENTRY}", MERMAID_CONFIG, items])
-            finally:
-                browser.close()
-    except PlaywrightError as exc:
-        raise ChartsUnavailableError(f"Chromium could not draw: {str(exc).splitlines()[0]}") from None
+                with sync_playwright() as p:
+                    browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS, timeout=LAUNCH_TIMEOUT_MS)
+                    try:
+                        page = browser.new_page()
+                        page.set_default_timeout(LAUNCH_TIMEOUT_MS)
+                        page.goto(f"{url}/")
+                        items = [[chart_id(s), s] for s in missing]
+                        drawn = page.evaluate(RENDER_JS, [f"{url}/{MERMAID_ENTRY}", MERMAID_CONFIG, items])
+                    finally:
+                        browser.close()
+                break
+            except PlaywrightError as exc:
+                if attempt == 2:
+                    raise ChartsUnavailableError(f"Chromium could not draw: {str(exc).splitlines()[0]}") from None
     finally:
         shutdown()
     SVG_CACHE.mkdir(parents=True, exist_ok=True)
