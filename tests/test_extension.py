@@ -347,3 +347,19 @@ def test_boxes_and_steps_link_both_ways_in_the_html(clean):
     )
     assert links and "BST-SURG-01-step-B" in links.group(1).replace("&quot;", '"')
     assert "<script" not in html[html.index('<figure class="protocol-flow"') : html.index("</figure>")]
+
+
+def test_charts_are_drawn_where_an_event_loop_runs(tmp_path, monkeypatch):
+    """Playwright's synchronous API refuses a thread with a running event loop: draw anyway."""
+    import asyncio
+
+    from protokit import charts
+
+    monkeypatch.setattr(charts, "SVG_CACHE", tmp_path)
+    source = "flowchart TD\n  A([Start]) --> B([End])\n"
+
+    async def build_inside_a_loop() -> int:
+        return charts.draw([source])
+
+    assert asyncio.run(build_inside_a_loop()) == 1
+    assert 'aria-roledescription="flowchart-v2"' in (charts.svg_of(source) or "")

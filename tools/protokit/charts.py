@@ -16,6 +16,8 @@ Chromium nothing is drawn here and the browser draws the charts as before:
 
 from __future__ import annotations
 
+import asyncio
+import concurrent.futures
 import hashlib
 import json
 import os
@@ -106,6 +108,30 @@ def draw(sources: Iterable[str]) -> int:
         return 0
     if not available():
         raise ChartsUnavailableError(f"Chromium ({CHROMIUM}) or the npm packages are missing")
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:  # the usual case: no event loop in this thread
+        drawn = _draw_in_chromium(missing)
+    else:
+        # An event loop runs in this thread (an asyncio program, a session that holds a
+        # browser open): Playwright's synchronous API refuses to run here, so draw from
+        # a thread of its own.
+        with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+            drawn = pool.submit(_draw_in_chromium, missing).result()
+    SVG_CACHE.mkdir(parents=True, exist_ok=True)
+    count = 0
+    for source, svg in zip(missing, drawn, strict=True):
+        if svg.startswith("ERROR:") or 'aria-roledescription="error"' in svg:
+            continue
+        tmp = cached(source).with_suffix(f".{os.getpid()}.tmp")  # parallel test workers draw at once
+        tmp.write_text(slim(svg), encoding="utf-8")
+        tmp.replace(cached(source))
+        count += 1
+    return count
+
+
+def _draw_in_chromium(missing: list[str]) -> list[str]:
+    """The SVG (or mermaid's error) of each source, drawn in one headless Chromium session."""
     from playwright.sync_api import Error as PlaywrightError
     from playwright.sync_api import sync_playwright
 
@@ -131,16 +157,7 @@ def draw(sources: Iterable[str]) -> int:
                     raise ChartsUnavailableError(f"Chromium could not draw: {str(exc).splitlines()[0]}") from None
     finally:
         shutdown()
-    SVG_CACHE.mkdir(parents=True, exist_ok=True)
-    count = 0
-    for source, svg in zip(missing, drawn, strict=True):
-        if svg.startswith("ERROR:") or 'aria-roledescription="error"' in svg:
-            continue
-        tmp = cached(source).with_suffix(f".{os.getpid()}.tmp")  # parallel test workers draw at once
-        tmp.write_text(slim(svg), encoding="utf-8")
-        tmp.replace(cached(source))
-        count += 1
-    return count
+    return drawn
 
 
 def svg_of(source: str) -> str | None:
