@@ -352,6 +352,7 @@ def test_boxes_and_steps_link_both_ways_in_the_html(clean):
 def test_charts_are_drawn_where_an_event_loop_runs(tmp_path, monkeypatch):
     """Playwright's synchronous API refuses a thread with a running event loop: draw anyway."""
     import asyncio
+    import concurrent.futures
 
     from protokit import charts
 
@@ -361,5 +362,13 @@ def test_charts_are_drawn_where_an_event_loop_runs(tmp_path, monkeypatch):
     async def build_inside_a_loop() -> int:
         return charts.draw([source])
 
-    assert asyncio.run(build_inside_a_loop()) == 1
+    def in_a_thread_with_its_own_loop() -> int:  # whatever the test worker's own thread holds
+        loop = asyncio.new_event_loop()
+        try:
+            return loop.run_until_complete(build_inside_a_loop())
+        finally:
+            loop.close()
+
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        assert pool.submit(in_a_thread_with_its_own_loop).result() == 1
     assert 'aria-roledescription="flowchart-v2"' in (charts.svg_of(source) or "")
