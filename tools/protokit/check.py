@@ -17,7 +17,7 @@ from .containment import repo_path
 from .findings import Finding
 from .formulary import Formulary, project_formulary
 from .index import Index
-from .memo import FindingStore, code_version
+from .memo import FindingStore, code_version, collector_off, save_pickle
 from .model import Document
 from .parse import parse_bytes, unreadable
 from .redirects import load_redirects
@@ -71,20 +71,15 @@ class DocumentCache:
             self._load()
 
     def _load(self) -> None:
-        enabled = gc.isenabled()
-        gc.disable()  # a million small objects, none of them garbage: scanning them is wasted time
         try:
-            with self.file.open("rb") as fh:
+            with self.file.open("rb") as fh, collector_off():
                 version, stored = pickle.load(fh)
-            if version == self.version:
-                for path, (digest, blob) in stored.items():
-                    self.entries[path] = (digest, pickle.loads(blob))
-                    self._pickled[path] = blob
+                if version == self.version:
+                    for path, (digest, blob) in stored.items():
+                        self.entries[path] = (digest, pickle.loads(blob))
+                        self._pickled[path] = blob
         except Exception:  # noqa: BLE001 - any unreadable cache is simply rebuilt
             self.entries, self._pickled = {}, {}
-        finally:
-            if enabled:
-                gc.enable()
 
     def digest(self, data: bytes) -> str:
         return hashlib.sha256(data).hexdigest()
@@ -109,14 +104,7 @@ class DocumentCache:
             if path in keep:
                 blob = self._pickled.get(path)
                 stored[path] = (digest, blob if blob is not None else pickle.dumps(doc, protocol=pickle.HIGHEST_PROTOCOL))
-        try:
-            self.file.parent.mkdir(parents=True, exist_ok=True)
-            tmp = self.file.with_suffix(f".{os.getpid()}.tmp")  # parallel test workers write at once
-            with tmp.open("wb") as fh:
-                pickle.dump((self.version, stored), fh, protocol=pickle.HIGHEST_PROTOCOL)
-            tmp.replace(self.file)
-        except OSError:
-            pass  # a read-only checkout still gets correct results
+        save_pickle(self.file, (self.version, stored))
 
 
 def read_documents(root: Path, pages: list[str], use_cache: bool = True) -> tuple[list[Document], dict[str, str]]:

@@ -17,6 +17,8 @@ import hashlib
 import os
 import pickle
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
 
@@ -25,6 +27,30 @@ Raw = tuple[str, int, int, str]
 
 #: Bump when the file's layout changes.
 _FORMAT = "1"
+
+
+@contextmanager
+def collector_off() -> Iterator[None]:
+    """Loading a cache makes many small objects, none of them garbage: scanning them is wasted time."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def save_pickle(file: Path, value: object) -> None:
+    """Write a cache file whole or not at all (parallel test workers write at once)."""
+    try:
+        file.parent.mkdir(parents=True, exist_ok=True)
+        tmp = file.with_suffix(f".{os.getpid()}.tmp")
+        with tmp.open("wb") as fh:
+            pickle.dump(value, fh, protocol=pickle.HIGHEST_PROTOCOL)
+        tmp.replace(file)
+    except OSError:
+        pass  # a read-only checkout still gets correct results
 
 
 @lru_cache(maxsize=1)
@@ -58,14 +84,8 @@ class FindingStore:
         self.fresh: dict[str, tuple[str, str, set[str], dict[str, tuple[Raw, ...]]]] = {}
         self.stale = False
         try:
-            with self.file.open("rb") as fh:
-                enabled = gc.isenabled()
-                gc.disable()  # many small objects, none of them garbage: scanning them is wasted time
-                try:
-                    key, pages = pickle.load(fh)
-                finally:
-                    if enabled:
-                        gc.enable()
+            with self.file.open("rb") as fh, collector_off():
+                key, pages = pickle.load(fh)
             if key == run_key and isinstance(pages, dict):
                 self.pages = pages
             else:
@@ -104,11 +124,4 @@ class FindingStore:
             if path in keep:
                 codes = frozenset(ran)
                 pages[path] = (digest, diagrams, sets.setdefault(codes, codes), found)
-        try:
-            self.file.parent.mkdir(parents=True, exist_ok=True)
-            tmp = self.file.with_suffix(f".{os.getpid()}.tmp")  # parallel test workers write at once
-            with tmp.open("wb") as fh:
-                pickle.dump((self.run_key, pages), fh, protocol=pickle.HIGHEST_PROTOCOL)
-            tmp.replace(self.file)
-        except OSError:
-            pass  # a read-only checkout still gets correct results
+        save_pickle(self.file, (self.run_key, pages))
