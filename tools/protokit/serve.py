@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import mimetypes
 import os
 import sys
 import time
@@ -67,6 +68,10 @@ class Preview:
         # again from the ones set up, or every page would carry other pages' scripts.
         self.assets = (list(self.app.registry.js_files), list(self.app.registry.css_files))
         self.changed = asyncio.Event()
+        # Clear while Sphinx writes: a page is never served half written (or with the
+        # length of its old version), requests wait for the build instead.
+        self.idle = asyncio.Event()
+        self.idle.set()
 
     def build(self, reason: str = "") -> None:
         start = time.perf_counter()
@@ -91,7 +96,11 @@ class Preview:
                 print("[serve] code or settings changed: restarting", flush=True)
                 os.execv(sys.executable, [sys.executable, "-m", "protokit.serve", *sys.argv[1:]])
             names = ", ".join(p.relative_to(self.root).as_posix() for p in paths[:3])
-            await asyncio.to_thread(self.build, f"changed {names}")
+            self.idle.clear()
+            try:
+                await asyncio.to_thread(self.build, f"changed {names}")
+            finally:
+                self.idle.set()
             self.changed.set()
 
     async def reload_socket(self, websocket) -> None:
@@ -106,6 +115,29 @@ class Preview:
             return
 
 
+def built_pages(preview: Preview):
+    """The output folder over HTTP, one whole file per response, never during a build.
+
+    Starlette's file response takes the length from the file's size, then streams the
+    file: a page Sphinx rewrites in between is sent longer or shorter than announced
+    (the connection breaks with "Too much data for declared Content-Length").
+    """
+    from starlette.responses import Response
+    from starlette.staticfiles import StaticFiles
+
+    class BuiltPages(StaticFiles):
+        async def get_response(self, path, scope):
+            await preview.idle.wait()
+            return await super().get_response(path, scope)
+
+        def file_response(self, full_path, stat_result, scope, status_code=200):
+            media_type = mimetypes.guess_type(str(full_path))[0] or "application/octet-stream"
+            body = Path(full_path).read_bytes()
+            return Response(body, status_code, headers={"Cache-Control": "no-store"}, media_type=media_type)
+
+    return BuiltPages(directory=preview.out, html=True)
+
+
 def web_app(preview: Preview, host_port: str):
     from contextlib import asynccontextmanager
 
@@ -113,7 +145,6 @@ def web_app(preview: Preview, host_port: str):
     from starlette.applications import Starlette
     from starlette.middleware import Middleware
     from starlette.routing import Mount, WebSocketRoute
-    from starlette.staticfiles import StaticFiles
 
     @asynccontextmanager
     async def lifespan(_app):
@@ -124,7 +155,7 @@ def web_app(preview: Preview, host_port: str):
     return Starlette(
         routes=[
             WebSocketRoute("/websocket-reload", preview.reload_socket),
-            Mount("/", app=StaticFiles(directory=preview.out, html=True)),
+            Mount("/", app=built_pages(preview)),
         ],
         middleware=[Middleware(JavascriptInjectorMiddleware, ws_url=host_port)],
         lifespan=lifespan,
