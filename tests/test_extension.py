@@ -372,3 +372,32 @@ def test_charts_are_drawn_where_an_event_loop_runs(tmp_path, monkeypatch):
     with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
         assert pool.submit(in_a_thread_with_its_own_loop).result() == 1
     assert 'aria-roledescription="flowchart-v2"' in (charts.svg_of(source) or "")
+
+
+def test_a_build_with_findings_starts_no_browser_and_leaves_the_charts_to_it(make_app, src):
+    """A strict build that fails on a protocol finding does not wait for Chromium to draw its charts."""
+    import uuid
+
+    from protokit import charts
+
+    chart = src / "diagrams" / "BST-SURG-01.mmd"
+    chart.write_text(chart.read_text().replace("A[Start]", f"A[Start {uuid.uuid4().hex[:8]}]"))  # drawn by no earlier build
+    met = src / "protocols" / "BST-MET-01.md"
+    good = met.read_text()
+    met.write_text(good.replace("{protocol}`BST-SURG-01`", "{protocol}`BST-SURG-09`"))
+    app = build(make_app, src, freshenv=True)
+    assert "P301" in warnings(app)
+    assert (
+        "charts: drawn by the browser, not beforehand: the protocol findings above fail a strict build" in app.status.getvalue()
+    )
+    assert "charts: drew" not in app.status.getvalue()
+    page = (Path(app.outdir) / "protocols" / "BST-SURG-01.html").read_text(encoding="utf-8")
+    assert '<pre  class="mermaid">' in page and "mermaid-static" not in page
+    # Fixed: the next build draws it beforehand.
+    met.write_text(good)
+    app = build(make_app, src)
+    assert warnings(app) == ""
+    assert "charts: drew 1 chart(s)" in app.status.getvalue()
+    page = (Path(app.outdir) / "protocols" / "BST-SURG-01.html").read_text(encoding="utf-8")
+    assert "mermaid-static" in page and '<pre  class="mermaid">' not in page
+    assert charts.svg_of(next(iter(app.env.domains["protocol"].charts["protocols/BST-SURG-01"]))) is not None

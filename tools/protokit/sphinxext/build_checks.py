@@ -96,12 +96,14 @@ def check_documents(domain: ProtocolDomain) -> None:
     ctx.validate_diagrams(docs)
     keep_graphs(domain, ctx, docs)
     reported = domain.reported_references = set()
+    domain.findings_warned = 0
     for f in run_rules(ctx, all_rules(), memo=domain.rule_memo):
         if f.code in REFERENCE_RULES and f.path.endswith(".md"):
             reported.add((f.path[:-3], f.line))
         message = visible(f"{f.code} {f.message}")
         location = _location(env, f.path, f.line)
         if f.severity == "error":
+            domain.findings_warned += 1
             logger.warning(message, location=location, type="protocol", subtype=f.rule)
         else:
             logger.info(f"note: {message} [protocol.{f.rule}]", location=location)

@@ -6,6 +6,11 @@ the SVG mermaid would have drawn there; a page whose charts are all drawn loads
 no mermaid at all (sphinxcontrib-mermaid adds its script only to pages that still
 hold a mermaid node). Without Chromium, or with ``protokit_static_charts = False``
 (``make serve``: a save never waits for a browser), the browser draws them, as before.
+
+They are drawn after the checker's rules ran (the consistency check): a build with
+protocol findings fails under ``-W`` (``make html``), so it does not start a
+browser to draw charts for pages nobody will read; the author sees the findings
+seconds sooner. Its pages, if written (``--keep-going``), have the browser draw them.
 """
 
 from __future__ import annotations
@@ -46,27 +51,42 @@ def enabled(app) -> bool:
     return bool(app.config.protokit_static_charts) and app.builder.format == "html"
 
 
-def draw_charts(app, env) -> list[str]:
-    """``env-updated``: draw the charts not drawn yet (one Chromium session for all of them)."""
+def undecided(app, env) -> list[str]:
+    """``env-updated``: this build has not drawn its charts yet."""
+    env.domains[DOMAIN].charts_drawn = None
+    return []
+
+
+def draw_charts(app, env) -> None:
+    """``env-check-consistency``: draw the charts not drawn yet (one Chromium session for all of them).
+
+    Also called on the first page resolved when the build read no page (Sphinx then
+    skips the consistency check) but still writes some.
+    """
     domain = env.domains[DOMAIN]
     domain.charts_drawn = False
     if not enabled(app):
-        return []
+        return
+    if domain.findings_warned:
+        logger.info("charts: drawn by the browser, not beforehand: the protocol findings above fail a strict build")
+        return
     sources = [code for codes in domain.charts.values() for code in codes]
     try:
         drawn = charts.draw(sources)
     except charts.ChartsUnavailableError as exc:
         logger.info(f"charts: drawn by the browser, not beforehand ({exc})")
-        return []
+        return
     if drawn:
         logger.info(f"charts: drew {drawn} chart(s) as SVG in headless Chromium")
     domain.charts_drawn = True
-    return []
 
 
 def place_charts(app, doctree: nodes.document, docname: str) -> None:
     """``doctree-resolved``: put each drawn chart's SVG where its mermaid node was."""
-    if not app.env.domains[DOMAIN].charts_drawn:
+    domain = app.env.domains[DOMAIN]
+    if domain.charts_drawn is None:
+        draw_charts(app, app.env)
+    if not domain.charts_drawn:
         return
     from sphinxcontrib.mermaid import mermaid
 
@@ -103,6 +123,7 @@ def setup(app: Sphinx) -> ExtensionMetadata:
         texinfo=(_skip, None),
     )
     app.connect("doctree-read", collect)
-    app.connect("env-updated", draw_charts)
+    app.connect("env-updated", undecided)
+    app.connect("env-check-consistency", draw_charts)
     app.connect("doctree-resolved", place_charts)
     return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True}

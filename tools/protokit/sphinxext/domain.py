@@ -135,8 +135,11 @@ class ProtocolDomain(Domain):
         self.graphs: dict[str, Any] = {}
         self.id_pattern: re.Pattern[str] | None = None
         self.reported_references: set[tuple[str, int]] = set()
-        #: Whether this build drew the charts beforehand (see :mod:`.charts`).
-        self.charts_drawn = False
+        #: How many findings of the last consistency check were warnings (errors).
+        self.findings_warned = 0
+        #: Whether this build drew the charts beforehand (see :mod:`.charts`);
+        #: None until it was decided.
+        self.charts_drawn: bool | None = None
         #: The release history, read from git once per process (see :mod:`.releasepages`).
         self.release_history: dict | None = None
 
