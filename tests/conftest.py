@@ -8,11 +8,19 @@ import subprocess
 import time
 from pathlib import Path
 
-import pytest
-import scheduling
-from protokit.browser import serve  # re-exported: tests serve built sites with it
-from protokit.build import strict_build
-from tours import Tours
+#: The small handbooks the tests make carry their own copy of the tools, so their own
+#: caches would start empty: they share this checkout's mermaid verdicts and drawn charts
+#: (both keyed by content and mermaid's version), and the sub-processes inherit this. A
+#: test of caching sets its own.
+_CACHE = Path(__file__).resolve().parents[1] / ".cache" / "protokit"
+os.environ.setdefault("PROTOKIT_MERMAID_CACHE", str(_CACHE / "mermaid-verdicts.json"))
+os.environ.setdefault("PROTOKIT_CHART_CACHE", str(_CACHE / "svg"))
+
+import pytest  # noqa: E402 - after the environment every protokit import reads
+import scheduling  # noqa: E402
+from protokit.browser import serve  # noqa: E402 - re-exported: tests serve built sites with it
+from protokit.build import strict_build  # noqa: E402
+from tours import Tours  # noqa: E402
 
 pytest_plugins = ("sphinx.testing.fixtures",)
 

@@ -40,11 +40,10 @@ def _mermaid_version() -> str:
 
 
 #: One folder per mermaid version and configuration: an upgrade or a new setting redraws.
+#: PROTOKIT_CHART_CACHE moves the folders (the tests share this checkout's with the small
+#: handbooks they make, each with a copy of the tools: a chart is drawn once per session).
 SVG_CACHE = (
-    REPO_ROOT
-    / ".cache"
-    / "protokit"
-    / "svg"
+    Path(os.environ.get("PROTOKIT_CHART_CACHE") or REPO_ROOT / ".cache" / "protokit" / "svg")
     / hashlib.sha256(f"{_mermaid_version()}\0{sorted(MERMAID_CONFIG.items())!r}\0slim-1".encode()).hexdigest()[:12]
 )
 RENDER_JS = """async ([entry, config, items]) => {
