@@ -78,9 +78,9 @@ def test_the_repository_handbook_passes():
 
 
 @pytest.mark.parametrize(("short_title", "found"), [("x" * 32, []), ("x" * 33, ["P125"]), ("  " + "x" * 32 + "  ", [])])
-def test_short_title_length_near_misses(tmp_path: Path, short_title: str, found: list[str]):
+def test_short_title_length_near_misses(tmp_path: Path, short_title: str, found: list[str], fixture_diagrams_validated):
     """P125 counts the characters a reader sees: exactly the limit passes, one more fails."""
     shutil.copytree(FIXTURES / "pass", tmp_path, dirs_exist_ok=True)
     page = tmp_path / "protocols" / "BST-SURG-01.md"
     page.write_text(page.read_text().replace("type: surgery\n", f'type: surgery\nshort_title: "{short_title}"\n', 1))
-    assert [f.code for f in check_tree(tmp_path, use_cache=False, on=ON)] == found
+    assert [f.code for f in check_tree(tmp_path, on=ON)] == found  # a fresh tree: only verdicts are cached

@@ -34,7 +34,7 @@ def test_new_protocol_passes_check_and_strict_build(tmp_path):
     assert "created diagrams/BST-SURG-03.mmd" in proc.stdout
     text = (src / "protocols" / "BST-SURG-03.md").read_text()
     assert "status: draft" in text and "## Follow-up\n\nTo be written: " in text
-    assert [f for f in check_tree(src, use_cache=False) if f.severity == "error"] == []
+    assert [f for f in check_tree(src) if f.severity == "error"] == []
     build = sphinx_build(src, tmp_path / "html", env={"PYTHONPATH": str(REPO / "tools")})
     assert build.returncode == 0, build.stderr
     assert "Draft — not approved for clinical use." in (tmp_path / "html" / "protocols" / "BST-SURG-03.html").read_text()
@@ -48,7 +48,7 @@ def test_new_systemic_protocol_teaches_grades_values_and_regimens(tmp_path):
     text = (src / "protocols" / "BST-ONC-01.md").read_text()
     assert "- To be written: the first recommendation, with its citation [1]. {grade}`local`" in text
     assert "{value}`key`" in text and "```{regimen}" in text and "drugs:" in text
-    assert [f for f in check_tree(src, use_cache=False) if f.severity == "error"] == []
+    assert [f for f in check_tree(src) if f.severity == "error"] == []
     build = sphinx_build(src, tmp_path / "html", env={"PYTHONPATH": str(REPO / "tools")})
     assert build.returncode == 0, build.stderr
     assert "Local practice" in (tmp_path / "html" / "protocols" / "BST-ONC-01.html").read_text()
