@@ -222,3 +222,25 @@ def pytest_collection_modifyitems(config, items) -> None:
         if used & _SLOW_FIXTURES:
             item.add_marker(pytest.mark.slow)
     scheduling.record(items)  # in an xdist worker of a --dist loadgroup run (tests/scheduling.py)
+
+
+@pytest.fixture(scope="session")
+def fixture_diagrams_validated() -> None:
+    """Every fixture's and test root's diagram through mermaid's parser in one Node process, into the verdict cache.
+
+    The checks that use it then read each verdict from the cache, as a second ``make
+    check`` does (verdicts are keyed by the diagram's text and the validator's version),
+    instead of starting Node once per fixture. A ``.mmd`` fixture is also validated
+    without its ``%% expect:`` comment, as tests/test_extension.py plants it.
+    """
+    from protokit import mermaid
+    from protokit.parse import parse_bytes
+
+    folders = (FIXTURES, REPO / "tests" / "roots")
+    sources = []
+    for chart in (chart for folder in folders for chart in folder.rglob("*.mmd")):
+        text = chart.read_text(encoding="utf-8", errors="replace")
+        sources += [text, text.split("%% expect:")[0]]
+    for page in (page for folder in folders for page in folder.rglob("*.md")):
+        sources += [d.source for d in parse_bytes(page.name, page.read_bytes()).diagrams if d.source]
+    mermaid.validate(sources)

@@ -8,9 +8,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from protokit import mermaid
 from protokit.check import check_tree
-from protokit.parse import parse_bytes
 from protokit.rules import all_rules
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -29,20 +27,6 @@ def expectations(path: Path) -> tuple[str, list[str]]:
     lines = [line.decode() for line in lines]
     assert lines[0].startswith("as "), f"{path.name}: first expect line must be 'as <path>'"
     return lines[0][3:].strip(), sorted(lines[1:])
-
-
-@pytest.fixture(scope="module")
-def fixture_diagrams_validated() -> None:
-    """Every fixture diagram through mermaid's parser in one Node process, into the verdict cache.
-
-    The checks below then read each verdict from the cache, as a second ``make check``
-    does (verdicts are keyed by the diagram's text and the validator's version), instead
-    of starting Node once per fixture.
-    """
-    sources = [p.read_text(encoding="utf-8", errors="replace") for p in FIXTURES.rglob("*.mmd")]
-    for page in FIXTURES.rglob("*.md"):
-        sources += [d.source for d in parse_bytes(page.name, page.read_bytes()).diagrams if d.source]
-    mermaid.validate(sources)
 
 
 def test_pass_fixtures_give_no_findings():

@@ -323,7 +323,7 @@ FLOW_FIXTURES = sorted(p for p in (Path(__file__).parent / "fixtures" / "fail").
 
 
 @pytest.mark.parametrize("fixture", FLOW_FIXTURES, ids=lambda p: p.stem)
-def test_a_flowchart_finding_is_the_same_warning_in_the_build(make_app, src, fixture):
+def test_a_flowchart_finding_is_the_same_warning_in_the_build(make_app, src, fixture, fixture_diagrams_validated):
     from protokit.check import check_tree
 
     chart = src / "diagrams" / "BST-SURG-01.mmd"
