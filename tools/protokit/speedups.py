@@ -14,7 +14,6 @@ from functools import lru_cache
 #: The collector's thresholds while a build runs (Python's defaults: 700, 10, 10).
 BUILD_GC_THRESHOLD = (50_000, 20, 100)
 _outside_builds: list[tuple[int, int, int]] = []
-_registered: list = []
 
 
 def memoise_stemmer(app, doctree, docname) -> None:
@@ -89,9 +88,8 @@ def skip_final_collection() -> None:
 
 
 def setup(app):
-    if skip_final_collection not in _registered:
-        atexit.register(skip_final_collection)
-        _registered.append(skip_final_collection)
+    atexit.unregister(skip_final_collection)  # once, however many builds this process runs
+    atexit.register(skip_final_collection)
     app.connect("doctree-resolved", memoise_stemmer)
     app.connect("env-before-read-docs", collect_less_often)
     app.connect("build-finished", restore_collector)
