@@ -29,7 +29,14 @@ def test_a_save_shows_in_the_preview_and_the_server_keeps_serving(tmp_path):
     # Two saves, each waited for until the served page shows it (a failure says why, with the log).
     try:
         times = loop.save_to_preview(
-            serve_command(src, tmp_path / "out", port), url, page, 2, log, {"PYTHONPATH": str(REPO / "tools")}
+            serve_command(src, tmp_path / "out", port),
+            url,
+            page,
+            2,
+            log,
+            {"PYTHONPATH": str(REPO / "tools")},
+            settle_s=0.5,
+            pause_s=0.3,
         )
     finally:
         stop.set()

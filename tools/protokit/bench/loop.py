@@ -65,8 +65,21 @@ def stop(proc: subprocess.Popen) -> None:
             proc.wait()
 
 
-def save_to_preview(cmd: list[str], url: str, page: Path, edits: int, log: Path, env: dict | None = None) -> list[float]:
-    """Start a preview server, then time ``edits`` saves of ``page`` until ``url`` shows each."""
+def save_to_preview(
+    cmd: list[str],
+    url: str,
+    page: Path,
+    edits: int,
+    log: Path,
+    env: dict | None = None,
+    settle_s: float = 2.0,
+    pause_s: float = 1.5,
+) -> list[float]:
+    """Start a preview server, then time ``edits`` saves of ``page`` until ``url`` shows each.
+
+    ``settle_s`` after the server answers, and ``pause_s`` between saves (as an author
+    types); the test of ``make serve`` shortens both.
+    """
     original = page.read_text(encoding="utf-8")
     with log.open("w") as out:
         proc = subprocess.Popen(
@@ -75,7 +88,7 @@ def save_to_preview(cmd: list[str], url: str, page: Path, edits: int, log: Path,
     times = []
     try:
         wait_for(url, proc, None, READY_TIMEOUT_S, log)
-        time.sleep(2.0)  # let the watcher settle after the first build
+        time.sleep(settle_s)  # let the watcher settle after the first build
         text = original
         for _ in range(edits):
             marker = f"Loop edit {uuid.uuid4().hex}"
@@ -84,7 +97,7 @@ def save_to_preview(cmd: list[str], url: str, page: Path, edits: int, log: Path,
             page.write_text(text, encoding="utf-8")
             wait_for(url, proc, marker, EDIT_TIMEOUT_S, log)
             times.append(time.perf_counter() - start)
-            time.sleep(1.5)  # a save every few seconds, as an author types
+            time.sleep(pause_s)  # a save every few seconds, as an author types
     finally:
         stop(proc)
         page.write_text(original, encoding="utf-8")
