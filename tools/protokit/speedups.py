@@ -47,11 +47,7 @@ def collect_less_often(app, env, docnames) -> None:
     still runs, every 50,000 allocations; peak memory grew by 5 MB (of 615).
     Forked parallel workers inherit the setting. Restored when the build ends,
     so a long-lived process (``make serve``, tests) keeps its own.
-
-    The objects an earlier build of this process left frozen (see
-    :func:`restore_collector`) are collected again from here on.
     """
-    gc.unfreeze()
     if not _outside_builds:
         _outside_builds.append(gc.get_threshold())
     gc.set_threshold(*BUILD_GC_THRESHOLD)
@@ -60,15 +56,11 @@ def collect_less_often(app, env, docnames) -> None:
 def restore_collector(app, exception) -> None:
     """``build-finished``: the collector's thresholds as they were before the build.
 
-    With Python's thresholds back, the next full collection would rescan every
-    object the build left alive: at 1,000 protocols, three million of them, 3.8 s
-    just after "dumping object inventory" in a process that is about to end
-    (``gc.callbacks``). They are frozen first, so the collector leaves them alone;
-    the next build of a long-lived process unfreezes them (its garbage, if any, is
-    collected then).
+    Nothing is frozen here: a long-lived process (``make serve``, tests) must be
+    able to free what a rebuild drops, and only a full collection does that.
+    A process that is ending skips it (:func:`skip_final_collection`).
     """
     if _outside_builds:
-        gc.freeze()
         gc.set_threshold(*_outside_builds.pop())
 
 
