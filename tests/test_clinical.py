@@ -276,8 +276,8 @@ def test_near_misses_of_the_wording_rule_pass(text):
 # -- in the real handbook, in Chromium ---------------------------------------------------------
 
 
-def test_a_reader_sees_the_regimen_table_with_its_notice_and_caps(browser, handbook_server):
-    page = browser.new_page()
+def test_a_reader_sees_the_regimen_table_with_its_notice_and_caps(tab, handbook_server):
+    page = tab
     page.goto(f"{handbook_server}/protocols/BST-ONC-04.html")
     table = page.locator("table.protocol-regimen-table", has=page.locator("caption", has_text="Interval-compressed VDC/IE"))
     assert table.is_visible()
@@ -286,11 +286,11 @@ def test_a_reader_sees_the_regimen_table_with_its_notice_and_caps(browser, handb
     row = table.locator("tr", has=page.locator("th", has_text="Vincristine (VDC)"))
     assert row.locator("td").nth(5).inner_text() == "2 mg per dose"
     assert row.locator("td").nth(0).inner_text() == "2 mg/m²"
-    page.close()
 
 
-def test_on_a_phone_a_regimen_table_scrolls_inside_its_box(browser, handbook_server):
-    page = browser.new_page(viewport={"width": 390, "height": 844})
+def test_on_a_phone_a_regimen_table_scrolls_inside_its_box(tab, handbook_server):
+    page = tab
+    page.set_viewport_size({"width": 390, "height": 844})
     page.goto(f"{handbook_server}/protocols/BST-ONC-04.html")
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     table = page.locator("table.protocol-regimen-table").first
@@ -298,11 +298,10 @@ def test_on_a_phone_a_regimen_table_scrolls_inside_its_box(browser, handbook_ser
     assert box.evaluate("b => b.scrollWidth > b.clientWidth")  # the table's box scrolls, the page does not
     page.wait_for_function("document.querySelector('.protocol-regimen .pst-scrollable-table-container').tabIndex === 0")
     assert table.locator("caption").evaluate("c => c.getBoundingClientRect().right") <= 390
-    page.close()
 
 
-def test_a_grade_badge_and_a_key_number_lead_to_their_explanations(browser, handbook_server):
-    page = browser.new_page()
+def test_a_grade_badge_and_a_key_number_lead_to_their_explanations(tab, handbook_server):
+    page = tab
     page.goto(f"{handbook_server}/protocols/BST-SPN-01.html")
     recommendations = page.locator("section#key-recommendations")
     badge = recommendations.locator(".protocol-grade-consensus").first
@@ -316,7 +315,6 @@ def test_a_grade_badge_and_a_key_number_lead_to_their_explanations(browser, hand
     page.wait_for_url("**/handbook/key-numbers.html#key-dexamethasone-mscc-mg")
     row = page.locator("tr#key-dexamethasone-mscc-mg")
     assert "NICE NG234" in row.inner_text() and "BST-SPN-01" in row.inner_text() and "BST-PWY-03" in row.inner_text()
-    page.close()
 
 
 def test_flowchart_node_ids_are_not_wording():

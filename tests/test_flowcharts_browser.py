@@ -40,8 +40,9 @@ def test_every_node_label_is_legible_on_screen(tours, built_handbook, width):
     assert too_small == {}
 
 
-def test_print_shows_every_chart_at_8_pt_or_more(browser, built_handbook, handbook_server):
-    page = browser.new_page(viewport={"width": PRINT_WIDTH_PX, "height": 1000})
+def test_print_shows_every_chart_at_8_pt_or_more(tab, built_handbook, handbook_server):
+    page = tab
+    page.set_viewport_size({"width": PRINT_WIDTH_PX, "height": 1000})
     page.emulate_media(media="print")
     too_small = {}
     for rel in protocol_pages(built_handbook):
@@ -58,7 +59,6 @@ def test_print_shows_every_chart_at_8_pt_or_more(browser, built_handbook, handbo
             "() => [...document.querySelectorAll('.protocol-flow-part svg')].map(s => s.getBoundingClientRect().width)"
         )
         assert widths and max(widths) <= PRINT_WIDTH_PX, rel
-    page.close()
     assert too_small == {}
 
 
@@ -79,8 +79,9 @@ def test_the_frame_pans_with_the_keyboard_and_pinch_zoom_stays_on(browser, handb
     page.close()
 
 
-def test_full_screen_view_opens_and_zooms_from_the_keyboard(browser, handbook_server):
-    page = browser.new_page(viewport=VIEWPORTS["390"])
+def test_full_screen_view_opens_and_zooms_from_the_keyboard(tab, handbook_server):
+    page = tab
+    page.set_viewport_size(VIEWPORTS["390"])
     open_chart(page, f"{handbook_server}/protocols/BST-SPN-01.html")
     page.locator(".protocol-flow-frame").focus()  # the chart's frame is in the tab order; the button just before it
     page.keyboard.press("Shift+Tab")
@@ -99,11 +100,11 @@ def test_full_screen_view_opens_and_zooms_from_the_keyboard(browser, handbook_se
     page.locator("dialog.protocol-flow-dialog").wait_for(state="detached")
     assert page.evaluate("document.activeElement.classList.contains('protocol-flow-open')")
     assert page.locator(".protocol-flow-frame :is(.mermaid, .mermaid-static) > svg").count() == 1  # back in its frame
-    page.close()
 
 
-def test_a_box_leads_to_its_step_and_the_step_back_to_the_box(browser, handbook_server):
-    page = browser.new_page(viewport={"width": 1280, "height": 900})
+def test_a_box_leads_to_its_step_and_the_step_back_to_the_box(tab, handbook_server):
+    page = tab
+    page.set_viewport_size({"width": 1280, "height": 900})
     open_chart(page, f"{handbook_server}/protocols/BST-SPN-01.html")
     box = page.locator("a.protocol-flow-node#BST-SPN-01-node-C")
     assert box.get_attribute("aria-label").startswith("Step 3: MSCC coordinator now")
@@ -117,18 +118,17 @@ def test_a_box_leads_to_its_step_and_the_step_back_to_the_box(browser, handbook_
     target = page.locator("a.protocol-flow-node:target")
     rect = target.evaluate("e => e.getBoundingClientRect().toJSON()")
     assert 0 <= rect["top"] < 900 and 0 <= rect["left"] < 1280  # scrolled into view, in its frame
-    page.close()
 
 
-def test_a_box_naming_a_protocol_leads_to_that_protocol(browser, handbook_server):
-    page = browser.new_page(viewport={"width": 1280, "height": 900})
+def test_a_box_naming_a_protocol_leads_to_that_protocol(tab, handbook_server):
+    page = tab
+    page.set_viewport_size({"width": 1280, "height": 900})
     open_chart(page, f"{handbook_server}/protocols/BST-SPN-01.html")
     link = page.locator("a.protocol-flow-protocol", has_text="BST-SPN-02").first
     link.scroll_into_view_if_needed()
     link.click()
     page.wait_for_url(re.compile(r"/protocols/BST-SPN-02\.html$"))
     assert "Chordoma" in page.locator("h1").first.inner_text()
-    page.close()
 
 
 def test_dark_mode_keeps_node_text_readable(browser, handbook_server):

@@ -30,17 +30,16 @@ def test_every_page_renders_offline_without_errors(tours, built_handbook):
     assert problems == {}
 
 
-def test_search_finds_a_protocol_by_clinical_term(browser, handbook_server):
-    page = browser.new_page()
+def test_search_finds_a_protocol_by_clinical_term(tab, handbook_server):
+    page = tab
     page.goto(f"{handbook_server}/search.html?q=Mirels")
     page.wait_for_selector("#search-results ul.search li a", timeout=20000)
     hrefs = [a.get_attribute("href") for a in page.locator("#search-results ul.search li a").all()]
     assert any("protocols/BST-MET-01.html" in h for h in hrefs), hrefs
-    page.close()
 
 
-def test_protocol_links_and_catalogue_navigate(browser, handbook_server):
-    page = browser.new_page()
+def test_protocol_links_and_catalogue_navigate(tab, handbook_server):
+    page = tab
     page.goto(f"{handbook_server}/protocols/index.html")
     page.locator("table.protocol-catalogue a", has_text="BST-SURG-01").first.click()
     page.wait_for_url(re.compile(r"/protocols/BST-SURG-01\.html"))
@@ -50,11 +49,10 @@ def test_protocol_links_and_catalogue_navigate(browser, handbook_server):
     link.click()
     page.wait_for_url(re.compile(r"/protocols/BST-IR-02\.html"))
     assert "aortic balloon" in page.locator("h1").first.inner_text().lower()
-    page.close()
 
 
-def test_print_shows_the_stamp_and_hides_navigation(browser, handbook_server):
-    page = browser.new_page()
+def test_print_shows_the_stamp_and_hides_navigation(tab, handbook_server):
+    page = tab
     page.goto(f"{handbook_server}/protocols/BST-MET-01.html")
     page.emulate_media(media="print")
     stamp = page.locator(".protocol-print-stamp")
@@ -67,7 +65,6 @@ def test_print_shows_the_stamp_and_hides_navigation(browser, handbook_server):
     assert not page.locator(".bd-header").is_visible()
     page.emulate_media(media="screen")
     assert not stamp.is_visible()
-    page.close()
 
 
 @pytest.mark.xdist_group("tour-390")
@@ -104,8 +101,8 @@ PAGE_TYPES = [
 
 
 @pytest.mark.parametrize("rel", PAGE_TYPES)
-def test_accessibility_no_serious_or_critical_violations(browser, handbook_server, rel):
-    page = browser.new_page()
+def test_accessibility_no_serious_or_critical_violations(tab, handbook_server, rel):
+    page = tab
     page.goto(f"{handbook_server}/{rel}")
     if page.locator(".mermaid").count():
         page.wait_for_function(ALL_DRAWN, timeout=30000)
@@ -113,7 +110,6 @@ def test_accessibility_no_serious_or_critical_violations(browser, handbook_serve
         page.wait_for_selector("#search-results ul.search li a", timeout=20000)
     page.add_script_tag(path=str(AXE))
     result = page.evaluate(AXE_RUN)
-    page.close()
     bad = [
         (v["id"], v["impact"], [n["target"] for n in v["nodes"]][:3])
         for v in result["violations"]

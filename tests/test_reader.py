@@ -36,8 +36,9 @@ def test_first_screen_of_every_protocol_shows_key_recommendations(tours):
     assert below == {}
 
 
-def test_status_line_and_record(browser, handbook_server):
-    page = browser.new_page(viewport=DESKTOP)
+def test_status_line_and_record(tab, handbook_server):
+    page = tab
+    page.set_viewport_size(DESKTOP)
     page.goto(f"{handbook_server}/protocols/BST-MET-01.html")
     line = page.locator(".protocol-status-line").inner_text()
     assert re.match(
@@ -53,7 +54,6 @@ def test_status_line_and_record(browser, handbook_server):
     # The record is in the print copy too, and the stamp says what was printed.
     page.emulate_media(media="print")
     assert record.is_visible() and page.locator(".protocol-print-stamp").is_visible()
-    page.close()
 
 
 def test_the_measurement_helper_reports_both_screens(browser, handbook_server):
@@ -61,9 +61,10 @@ def test_the_measurement_helper_reports_both_screens(browser, handbook_server):
     assert set(ys) == {"1280x900", "390x844"} and all(isinstance(v["BST-MET-01"], int) for v in ys.values())
 
 
-def test_matrix_names_each_protocol_by_title_and_works_on_a_phone(browser, handbook_server):
+def test_matrix_names_each_protocol_by_title_and_works_on_a_phone(tab, handbook_server):
+    page = tab
     for viewport in (DESKTOP, PHONE):
-        page = browser.new_page(viewport=viewport)
+        page.set_viewport_size(viewport)
         page.goto(f"{handbook_server}/handbook/matrix.html")
         links = page.locator("table.protocol-matrix a")
         texts = links.all_inner_texts()
@@ -74,7 +75,6 @@ def test_matrix_names_each_protocol_by_title_and_works_on_a_phone(browser, handb
         assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"]
         site = page.locator(".protocol-matrix-site").first
         assert site.is_visible() == (viewport is PHONE)  # on a phone each cell names its site
-        page.close()
 
 
 QUERIES = [
@@ -91,8 +91,8 @@ QUERIES = [
 
 
 @pytest.mark.parametrize(("query", "pid", "section"), QUERIES, ids=[q[0] for q in QUERIES])
-def test_clinical_query_puts_the_covering_protocol_in_the_top_three(browser, handbook_server, query, pid, section):
-    page = browser.new_page()
+def test_clinical_query_puts_the_covering_protocol_in_the_top_three(tab, handbook_server, query, pid, section):
+    page = tab
     page.goto(f"{handbook_server}/search.html?q={query}")
     page.wait_for_selector("#search-results ul.search li a", timeout=20000)
     page.wait_for_function("() => document.querySelector('#search-results .search-summary').textContent !== ''")
@@ -108,7 +108,6 @@ def test_clinical_query_puts_the_covering_protocol_in_the_top_three(browser, han
         anchor = href.split("#", 1)[1]
         page.goto(f"{handbook_server}/{href}")
         assert page.locator(f"[id='{anchor}']").count() == 1
-    page.close()
 
 
 def test_in_force_form_answers_a_typed_date(browser, handbook_server):
