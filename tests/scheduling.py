@@ -33,9 +33,8 @@ LONGEST_FIRST = (
     "tests/test_versions.py",  # ~15: two release builds; redline and in-force pages in Chromium, axe
     "tour-1280",  # ~12: every content page at 1280 x 900
     "tests/test_bundle.py",  # ~11: two bundles (build, PDF), opened from disk in Chromium
-    "tests/test_flowcharts_browser.py::test_print_shows_every_chart_at_8_pt_or_more",  # ~8
+    "tour-390",  # ~11: every protocol page at 390 x 844, then printed
     "tests/test_reproducible.py",  # ~6: a serial build of the whole handbook, on one core
-    "tour-390",  # ~6: every protocol page at 390 x 844
     "tests/test_clinical.py",  # ~6: the structured root's builds
     "tests/test_serve.py",  # ~2 of CPU, but ~7 s of waiting for a preview server
     "tests/test_extension.py",

@@ -8,9 +8,7 @@ import re
 import pytest
 from conftest import serve
 from protokit.legibility import (
-    BEFORE_PRINT_JS,
     DRAWN_JS,
-    LABEL_SIZES_JS,
     MIN_PRINT_PT,
     MIN_SCREEN_PX,
     PRINT_WIDTH_PX,
@@ -40,24 +38,20 @@ def test_every_node_label_is_legible_on_screen(tours, built_handbook, width):
     assert too_small == {}
 
 
-def test_print_shows_every_chart_at_8_pt_or_more(tab, built_handbook, handbook_server):
-    page = tab
-    page.set_viewport_size({"width": PRINT_WIDTH_PX, "height": 1000})
-    page.emulate_media(media="print")
+@pytest.mark.xdist_group("tour-390")
+def test_print_shows_every_chart_at_8_pt_or_more(tours, built_handbook):
+    """Every protocol page, as open on a phone, printed on A4 (the phone tour: tests/tours.py)."""
     too_small = {}
     for rel in protocol_pages(built_handbook):
-        open_chart(page, f"{handbook_server}/{rel}")
-        page.evaluate(BEFORE_PRINT_JS)
-        assert page.locator(".protocol-flow-frame").first.is_hidden(), rel  # the printed parts replace it
-        sizes = page.evaluate(LABEL_SIZES_JS)
+        visit = tours.phone[rel]
+        assert visit["print_frame_hidden"], rel  # the printed parts replace the chart's frame
+        sizes = visit["print_sizes"]
         assert sizes, rel
         smallest = min(s["px"] for s in sizes) * 0.75
         if smallest < MIN_PRINT_PT:
             too_small[rel] = smallest
         # every part fits the page width
-        widths = page.evaluate(
-            "() => [...document.querySelectorAll('.protocol-flow-part svg')].map(s => s.getBoundingClientRect().width)"
-        )
+        widths = visit["print_part_widths"]
         assert widths and max(widths) <= PRINT_WIDTH_PX, rel
     assert too_small == {}
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 import functools
 from pathlib import Path
 
-from protokit.legibility import DRAWN_JS, LABEL_SIZES_JS, VIEWPORTS, protocol_pages
+from protokit.legibility import BEFORE_PRINT_JS, DRAWN_JS, LABEL_SIZES_JS, PRINT_WIDTH_PX, VIEWPORTS, protocol_pages
 
 #: Every chart the browser draws is drawn (charts drawn at build time need nothing).
 ALL_DRAWN = """() => [...document.querySelectorAll('.mermaid')].every(
@@ -124,12 +124,15 @@ def desktop_tour(browser, built: Path, base: str) -> dict[str, Visit]:
 
 
 def phone_tour(browser, built: Path, base: str) -> dict[str, Visit]:
-    """Every protocol page at 390 x 844, in one tab, for two tests.
+    """Every protocol page at 390 x 844, then printed, in one tab, for three tests.
 
     - test_quality::test_protocol_pages_fit_a_phone, once the browser's charts are
       drawn: ``drawn_scroll_width``;
     - test_flowcharts_browser::test_every_node_label_is_legible_on_screen[390], once the
-      chart is drawn and its controls shown: ``chart``, ``sizes``, ``scroll_width``.
+      chart is drawn and its controls shown: ``chart``, ``sizes``, ``scroll_width``;
+    - test_flowcharts_browser::test_print_shows_every_chart_at_8_pt_or_more: the page,
+      as open, printed on A4 (the printable width, print media, the ``beforeprint``
+      event): ``print_frame_hidden``, ``print_sizes``, ``print_part_widths``.
     """
     page = browser.new_page(viewport=VIEWPORTS["390"])
     visits = {}
@@ -138,6 +141,10 @@ def phone_tour(browser, built: Path, base: str) -> dict[str, Visit]:
         page.goto(f"{base}/{rel}")
         visit.take("drawn_scroll_width", lambda: _drawn_scroll_width(page))
         _chart_measurements(page, visit)
+        _print_measurements(page, visit)
+        page.goto("about:blank")  # back to a phone's screen with no page to lay out again
+        page.emulate_media(media="screen")
+        page.set_viewport_size(VIEWPORTS["390"])
     page.close()
     return visits
 
@@ -164,3 +171,17 @@ def _chart_measurements(page, visit: Visit) -> None:
     visit.take("chart", chart_ready)
     visit.take("sizes", lambda: page.evaluate(LABEL_SIZES_JS))
     visit.take("scroll_width", lambda: page.evaluate(SCROLL_WIDTH))
+
+
+def _print_measurements(page, visit: Visit) -> None:
+    """The open page printed: at the printable width of A4, in print media, after ``beforeprint``."""
+    page.set_viewport_size({"width": PRINT_WIDTH_PX, "height": 1000})
+    page.emulate_media(media="print")
+    page.evaluate(BEFORE_PRINT_JS)
+    visit.take("print_frame_hidden", lambda: page.locator(".protocol-flow-frame").first.is_hidden())
+    visit.take("print_sizes", lambda: page.evaluate(LABEL_SIZES_JS))
+    visit.take("print_part_widths", lambda: page.evaluate(PART_WIDTHS_JS))
+
+
+#: The width of each printed part of the page's charts.
+PART_WIDTHS_JS = "() => [...document.querySelectorAll('.protocol-flow-part svg')].map(s => s.getBoundingClientRect().width)"
