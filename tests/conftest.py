@@ -150,6 +150,22 @@ def browser():
         b.close()
 
 
+@pytest.fixture(scope="session")
+def measuring_browser(browser):
+    """The same Chromium, started with :data:`protokit.browser.MEASURING_FLAGS`, for the tours.
+
+    The tours only load pages and measure them (tests/tours.py): with the compositor on
+    the page's thread they cost Chromium about 40 % less CPU and measure the same. A test
+    that scrolls, zooms or animates uses ``browser``: a smooth scroll never finishes
+    without the compositor's own thread.
+    """
+    from protokit.browser import CHROMIUM, MEASURING_FLAGS
+
+    b = browser.browser_type.launch(executable_path=CHROMIUM, args=MEASURING_FLAGS)
+    yield b
+    b.close()
+
+
 #: A tab as Playwright opens one: 1280 x 720, on screen, in light mode.
 TAB_VIEWPORT = {"width": 1280, "height": 720}
 
@@ -193,13 +209,13 @@ def handbook_server(built_handbook):
 
 
 @pytest.fixture(scope="session")
-def tours(browser, built_handbook, handbook_server) -> Tours:
+def tours(measuring_browser, built_handbook, handbook_server) -> Tours:
     """One visit to each page of the built handbook per screen size, for the tests that only read the pages.
 
     See tests/tours.py; the tests that read a tour share an ``xdist_group`` (``tour-1280``,
     ``tour-390``), so one worker makes it.
     """
-    return Tours(browser, built_handbook, handbook_server)
+    return Tours(measuring_browser, built_handbook, handbook_server)
 
 
 #: axe-core's WCAG 2.0 and 2.1 A and AA rules over the page. The tests assert on violations only, so

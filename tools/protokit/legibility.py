@@ -18,7 +18,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .browser import CHROMIUM, FLAGS, serve
+from .browser import CHROMIUM, MEASURING_FLAGS, serve
 from .settings import REPO_ROOT
 
 if TYPE_CHECKING:
@@ -89,7 +89,7 @@ def measure(site: Path, pages: list[str] | None = None) -> list[dict]:
     url, shutdown = serve(site)
     try:
         with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=MEASURING_FLAGS)
             tabs = {name: browser.new_page(viewport=vp) for name, vp in VIEWPORTS.items()}
             tabs["print"] = browser.new_page(viewport={"width": PRINT_WIDTH_PX, "height": 1000})
             tabs["print"].emulate_media(media="print")
