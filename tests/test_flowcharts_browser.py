@@ -9,6 +9,7 @@ import pytest
 from conftest import serve
 from protokit.legibility import (
     DRAWN_JS,
+    LABEL_SIZES_JS,
     MIN_PRINT_PT,
     MIN_SCREEN_PX,
     PRINT_WIDTH_PX,
@@ -36,6 +37,25 @@ def test_every_node_label_is_legible_on_screen(tours, built_handbook, width):
         assert visit["scroll_width"] <= VIEWPORTS[width]["width"], rel
     assert len(protocol_pages(built_handbook)) >= 27 and measured > 400
     assert too_small == {}
+
+
+@pytest.mark.parametrize("width", sorted(VIEWPORTS))
+def test_the_tours_browser_measures_what_a_readers_browser_shows(browser, measuring_browser, handbook_server, width):
+    """The tours measure in a Chromium without the compositor's own thread: the same page measures the same."""
+    measured = []
+    for chromium in (browser, measuring_browser):
+        page = chromium.new_page(viewport=VIEWPORTS[width])
+        open_chart(page, f"{handbook_server}/protocols/BST-SPN-01.html")
+        measured.append(
+            (
+                page.evaluate(LABEL_SIZES_JS),
+                page.evaluate("document.documentElement.scrollWidth"),
+                page.locator("#key-recommendations h2").bounding_box(),
+                page.locator(".protocol-flow-frame").bounding_box(),
+            )
+        )
+        page.close()
+    assert measured[0][0] and measured[0] == measured[1]
 
 
 @pytest.mark.xdist_group("tour-390")
