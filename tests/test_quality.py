@@ -38,6 +38,16 @@ def test_search_finds_a_protocol_by_clinical_term(tab, handbook_server):
     assert any("protocols/BST-MET-01.html" in h for h in hrefs), hrefs
 
 
+def test_the_search_button_is_named_by_what_it_shows_and_opens_search(tab, handbook_server):
+    """A voice-control user says the words on the button (WCAG 2.5.3): its name holds its shortcut too."""
+    page = tab
+    page.goto(f"{handbook_server}/protocols/BST-MET-01.html")
+    button = page.get_by_role("button", name="Search Ctrl + K", exact=True)
+    assert button.inner_text().split() == ["Search", "Ctrl", "+", "K"]
+    button.click()
+    page.wait_for_function("document.activeElement.name === 'q'")  # the search box has the focus
+
+
 def test_protocol_links_and_catalogue_navigate(tab, handbook_server):
     page = tab
     page.goto(f"{handbook_server}/protocols/index.html")

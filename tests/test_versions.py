@@ -188,6 +188,12 @@ def test_switcher_and_archive_banner_work_under_the_csp(archive, browser, tmp_pa
         page.wait_for_selector(".version-switcher__menu a", state="attached", timeout=20000)
         versions = page.locator(".version-switcher__menu a").all_inner_texts()
         assert any("v2026.2" in v for v in versions) and any("v2026.1" in v for v in versions)
+        # The reader opens the switcher by the words it shows (its name says what it is, then the version) ...
+        page.get_by_role("button", name="Handbook version v2026.1", exact=True).click()
+        other = page.get_by_role("option", name=re.compile(r"^v2026\.2"))
+        other.wait_for()  # the list is shown
+        # ... whose choice leads to the same protocol in the other release (at the archive's address).
+        assert other.get_attribute("href").endswith("/handbook/v2026.2/protocols/BST-SURG-01.html")
         page.goto(f"{url}/handbook/v2026.2/protocols/BST-SURG-01.html")
         page.wait_for_selector(".version-switcher__menu a", state="attached", timeout=20000)
         assert page.locator(".protocol-banner-archive").count() == 0
