@@ -133,7 +133,7 @@ test: venv browser-deps ## everything CI runs: lint, checker, strict build, pyte
 	if [ "$$(cat $(TEST_LOG).status)" != 0 ]; then echo "make test: lint, check or the strict build failed (above)" >&2; exit 2; fi; \
 	exit $$tests
 
-test-fast: venv ## the quick loop (about 25 s on 2 cores): everything but whole-handbook builds and Chromium
+test-fast: venv ## the quick loop (about 20 s on 2 cores): everything but whole-handbook builds and Chromium
 	$(VENVPY) -m pytest -m "not slow" $(PYTEST_XDIST) $(PYTEST_ARGS)
 
 # The preview shows warnings without stopping (no -W): the page still updates while
